@@ -1,0 +1,3 @@
+from edcert.harness.cli import main
+
+main()

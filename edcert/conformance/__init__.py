@@ -1,0 +1,1 @@
+"""The certification suites, one package per standard."""

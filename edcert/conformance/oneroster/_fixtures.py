@@ -1,0 +1,157 @@
+"""Session fixtures of the OneRoster suite: one client, collections fetched once per run."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from authlib.oauth2.auth import ClientAuth
+from authlib.oauth2.rfc6749.parameters import prepare_token_request
+
+from edcert.harness.auth import OAuth2ClientCredentials
+from edcert.harness.config import OR12_SCOPE_PREFIX, OneRosterConfig
+from edcert.harness.errors import Failure
+from edcert.harness.evidence import Exchange
+from edcert.harness.http import VendorClient, exchange_of, json_body
+from edcert.harness.session import RunState
+
+# Which key wraps the answer of each collection endpoint, and of its singleton.
+COLLECTION_KEYS = {
+    "academicSessions": "academicSessions", "terms": "academicSessions", "gradingPeriods": "academicSessions",
+    "classes": "classes", "courses": "courses", "demographics": "demographics", "enrollments": "enrollments",
+    "orgs": "orgs", "schools": "orgs", "users": "users", "students": "users", "teachers": "users",
+}
+SINGLE_KEYS = {
+    "academicSessions": "academicSession", "terms": "academicSession", "gradingPeriods": "academicSession",
+    "classes": "class", "courses": "course", "demographics": "demographics", "enrollments": "enrollment",
+    "orgs": "org", "schools": "org", "users": "user", "students": "user", "teachers": "user",
+}
+SCOPE_CORE = OR12_SCOPE_PREFIX + "roster-core.readonly"
+SCOPE_ROSTER = OR12_SCOPE_PREFIX + "roster.readonly"
+SCOPE_DEMOGRAPHICS = OR12_SCOPE_PREFIX + "roster-demographics.readonly"
+MAX_PAGES = 100_000
+
+
+@dataclass
+class Collection:
+    """Every record of one endpoint, fetched page by page exactly once per run."""
+
+    endpoint: str
+    key: str
+    records: list[dict[str, Any]]
+    pages: list[Exchange] = field(default_factory=list)
+    total_counts: list[str | None] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, dict[str, Any]]:
+        return {r["sourcedId"]: r for r in self.records if isinstance(r.get("sourcedId"), str)}
+
+    def evidence(self) -> list[Exchange]:
+        return self.pages[:1]
+
+
+class OneRosterSession:
+    """The OneRoster 1.2 provider under test, as the checks see it."""
+
+    def __init__(self, config: OneRosterConfig, state: RunState) -> None:
+        self.config = config
+        self.state = state
+        self.base = config.rostering_url
+        self._auths: dict[tuple[str, ...], OAuth2ClientCredentials] = {}
+        self.auth = self.auth_for(config.scopes)
+        self.client = VendorClient(
+            timeout=config.timeout, rate_limit=config.rate_limit, max_response_bytes=config.max_response_bytes,
+            max_retries=config.max_retries, max_retry_wait=config.max_retry_wait, verify_tls=config.verify_tls,
+            recorder=state.recorder, auth=self.auth,
+        )
+        self._collections: dict[str, Collection | Failure] = {}
+
+    def auth_for(self, scopes: tuple[str, ...] | list[str]) -> OAuth2ClientCredentials:
+        """A token source asking for exactly these scopes (cached per scope set)."""
+        key = tuple(sorted(scopes))
+        if key not in self._auths:
+            self._auths[key] = OAuth2ClientCredentials(
+                self.config.token_url, self.config.client_id, self.config.client_secret.get_secret_value(), key,
+            )
+        return self._auths[key]
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def get(self, path: str, params: Any = None, **kwargs: Any) -> httpx.Response:
+        """GET a path under the rostering base with the run's token (or ``auth=`` another)."""
+        return self.client.get(self.url(path), params=params, **kwargs)
+
+    def token_request(self, client_id: str, client_secret: str, scopes: tuple[str, ...] = ()) -> httpx.Response:
+        """A raw token request (for checks on the token endpoint itself)."""
+        extra = {"scope": " ".join(scopes)} if scopes else {}
+        body = prepare_token_request("client_credentials", **extra)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        url, headers, body = ClientAuth(client_id, client_secret).prepare("POST", self.config.token_url, headers, body)
+        return self.client.request("POST", url, headers=headers, content=body.encode(), auth=None)
+
+    def collection(self, endpoint: str) -> Collection:
+        """All records of a flat collection endpoint (``users``, ``classes``…), fetched once.
+
+        Raises:
+            Failure: The endpoint could not be read as a paged OneRoster collection.
+        """
+        if endpoint not in self._collections:
+            try:
+                self._collections[endpoint] = self._fetch_all(endpoint)
+            except Failure as failure:
+                self._collections[endpoint] = failure
+        found = self._collections[endpoint]
+        if isinstance(found, Failure):
+            raise Failure(found.message, expected=found.expected, received=found.received,
+                          exchanges=found.exchanges)
+        return found
+
+    def _fetch_all(self, endpoint: str) -> Collection:
+        key = COLLECTION_KEYS[endpoint]
+        limit = self.config.page_size
+        out = Collection(endpoint=endpoint, key=key, records=[])
+        for page in range(MAX_PAGES):
+            response = self.get(f"/{endpoint}", params={"limit": limit, "offset": page * limit})
+            ex = exchange_of(response)
+            if ex is not None:
+                out.pages.append(ex)
+            records = page_records(response, key, f"GET /{endpoint}")
+            out.total_counts.append(response.headers.get("X-Total-Count"))
+            out.records.extend(records)
+            if len(records) < limit:
+                return out
+        raise Failure(f"GET /{endpoint} never reached a short page in {MAX_PAGES} pages", exchanges=out.pages[-1:])
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def page_records(response: httpx.Response, key: str, what: str) -> list[dict[str, Any]]:
+    """The records of one collection page, or a Failure with evidence."""
+    evidence = [e for e in [exchange_of(response)] if e is not None]
+    if response.status_code != 200:
+        raise Failure(f"{what} answered HTTP {response.status_code}", expected="HTTP 200",
+                      received=f"HTTP {response.status_code}", exchanges=evidence)
+    body = json_body(response, what)
+    if not isinstance(body, dict) or not isinstance(body.get(key), list):
+        keys = sorted(body)[:5] if isinstance(body, dict) else type(body).__name__
+        raise Failure(f"{what} did not wrap its records in a '{key}' array",
+                      expected=f'{{"{key}": [...]}}', received=f"keys {keys}", exchanges=evidence)
+    records = body[key]
+    if not all(isinstance(r, dict) for r in records):
+        raise Failure(f"{what}: '{key}' holds something other than objects", exchanges=evidence)
+    return records
+
+
+@pytest.fixture(scope="session")
+def oneroster(request: pytest.FixtureRequest) -> Iterator[OneRosterSession]:
+    """The OneRoster provider under test (skips when the vendor does not claim OneRoster 1.2)."""
+    from edcert.plugin import active_run
+
+    state = active_run(request.config)
+    if state is None or state.config.oneroster is None or "oneroster-1.2" not in state.standards:
+        pytest.skip("the vendor does not claim OneRoster 1.2")
+    session = state.resource("oneroster-1.2", lambda: OneRosterSession(state.config.oneroster, state))
+    yield session

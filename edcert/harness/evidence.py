@@ -1,0 +1,214 @@
+"""Evidence: every HTTP exchange a check relies on, redacted before it is kept.
+
+Secrets (Authorization, cookies, tokens, client secrets, assertions, private
+keys, JWT signatures) are always redacted. Student personal data is masked
+unless the operator asked for full evidence (``--evidence full``).
+"""
+from __future__ import annotations
+
+import contextvars
+import itertools
+import re
+import shlex
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import BaseModel
+
+EvidenceMode = Literal["masked", "full"]
+
+REDACTED = "[redacted]"
+MASKED = "[masked]"
+BODY_EXCERPT_CHARS = 4096
+
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+_SECRET_KEYS = (
+    "access_token", "refresh_token", "id_token", "client_secret", "client_assertion", "password",
+    "private_key", "secret", "token", "assertion", "oauth_signature", "jwt", "d", "p", "q", "dp", "dq", "qi",
+)
+# Keys whose values are a student's (or any person's) personal data, across the standards.
+PII_KEYS = (
+    "givenName", "familyName", "middleName", "preferredGivenName", "preferredMiddleName",
+    "preferredFamilyName", "email", "sms", "phone", "username", "identifier", "userMasterIdentifier",
+    "birthDate", "cityOfBirth", "pronouns",
+    # Ed-Fi
+    "firstName", "lastSurname", "middleName", "studentUniqueId", "electronicMailAddress", "birthCity",
+    # LTI / OIDC
+    "given_name", "family_name", "middle_name", "picture", "lis_person_sourcedid",
+)
+
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'
+
+
+def _key_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    alternation = "|".join(re.escape(k) for k in sorted(set(keys), key=len, reverse=True))
+    # "key": "value"  (value may be cut off at the end of an excerpt)
+    return re.compile(rf'("(?:{alternation})"\s*:\s*)("(?:[^"\\]|\\.)*(?:"|$)|-?\d[\d.eE+-]*)')
+
+
+_SECRET_JSON = _key_pattern(_SECRET_KEYS)
+_PII_JSON = _key_pattern(PII_KEYS)
+_JWT = re.compile(r"\b(eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+")
+_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S)
+_FORM_SECRET = re.compile(
+    r"((?:^|&)(?:client_secret|client_assertion|password|assertion|refresh_token|access_token)=)[^&]*"
+)
+_PII_FILTER = re.compile(
+    r"(\b(?:" + "|".join(re.escape(k) for k in PII_KEYS) + r")\s*(?:!=|>=|<=|=|>|<|~)\s*)'[^']*'"
+)
+
+
+class Exchange(BaseModel):
+    """One HTTP request and what came back, redacted."""
+
+    id: int
+    check_id: str | None = None
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None = None
+    status: int | None = None
+    response_headers: dict[str, str] = {}
+    response_body: str | None = None
+    response_bytes: int = 0
+    elapsed_ms: float = 0.0
+    error: str | None = None
+
+    def repro(self) -> str:
+        """A curl command that repeats the request, secrets as environment placeholders."""
+        parts = ["curl", "-sS", "-X", self.method]
+        for name, value in self.request_headers.items():
+            lname = name.lower()
+            if lname == "authorization":
+                scheme = value.split(" ", 1)[0] if " " in value else "Bearer"
+                parts += ["-H", f"Authorization: {scheme} $EDCERT_TOKEN"]
+            elif lname in {"accept", "content-type"}:
+                parts += ["-H", f"{name}: {value}"]
+        if self.request_body:
+            parts += ["--data", self.request_body]
+        parts.append(self.url)
+        rendered = " ".join(shlex.quote(p) for p in parts)
+        # keep the placeholder expandable by the shell
+        return rendered.replace("'Authorization: Bearer $EDCERT_TOKEN'", '"Authorization: Bearer $EDCERT_TOKEN"')
+
+
+class Redactor:
+    """Removes secrets always and personal data unless evidence is ``full``."""
+
+    def __init__(self, mode: EvidenceMode = "masked", extra_secrets: tuple[str, ...] = ()) -> None:
+        self.mode: EvidenceMode = mode
+        self._extra = tuple(s for s in extra_secrets if s and len(s) >= 4)
+
+    def add_secret(self, value: str | None) -> None:
+        """Redact this literal value wherever it appears (e.g. a configured client secret)."""
+        if value and len(value) >= 4 and value not in self._extra:
+            self._extra = (*self._extra, value)
+
+    def text(self, value: str) -> str:
+        value = _JWT.sub(lambda m: m.group(1) + "." + REDACTED, value)
+        value = _PEM.sub(REDACTED, value)
+        value = _SECRET_JSON.sub(lambda m: m.group(1) + f'"{REDACTED}"', value)
+        value = _FORM_SECRET.sub(lambda m: m.group(1) + REDACTED, value)
+        for secret in self._extra:
+            value = value.replace(secret, REDACTED)
+        if self.mode == "masked":
+            value = _PII_JSON.sub(lambda m: m.group(1) + f'"{MASKED}"', value)
+        return value
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        if not parts.query:
+            return self.text(url)
+        pairs = []
+        for key, val in parse_qsl(parts.query, keep_blank_values=True):
+            if key.lower() in {"client_secret", "access_token", "token", "id_token", "api_key"}:
+                val = REDACTED
+            elif key == "filter" and self.mode == "masked":
+                val = _PII_FILTER.sub(lambda m: m.group(1) + f"'{MASKED}'", val)
+            pairs.append((key, val))
+        rebuilt = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs, safe="[]'"), parts.fragment))
+        return self.text(rebuilt)
+
+    def headers(self, headers: dict[str, str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, value in headers.items():
+            lname = name.lower()
+            if lname in _SECRET_HEADERS or "token" in lname or "secret" in lname:
+                if lname == "authorization" and " " in value:
+                    out[name] = value.split(" ", 1)[0] + " " + REDACTED
+                else:
+                    out[name] = REDACTED
+            else:
+                out[name] = self.text(value)
+        return out
+
+    def body(self, raw: bytes, limit: int = BODY_EXCERPT_CHARS) -> str:
+        text = raw[: limit * 2].decode("utf-8", errors="replace")
+        text = self.text(text)
+        if len(text) > limit or len(raw) > limit * 2:
+            text = text[:limit] + f"… [{len(raw)} bytes in all]"
+        return text
+
+
+_current_check: contextvars.ContextVar[list[Exchange] | None] = contextvars.ContextVar(
+    "edcert_current_check", default=None
+)
+
+
+class Recorder:
+    """Keeps every exchange of a run; hands each check the exchanges made while it ran."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def record(
+        self,
+        *,
+        method: str,
+        url: str,
+        request_headers: dict[str, str],
+        request_body: bytes | None,
+        status: int | None,
+        response_headers: dict[str, str],
+        response_body: bytes | None,
+        elapsed_ms: float,
+        error: str | None = None,
+    ) -> Exchange:
+        r = self.redactor
+        with self._lock:
+            ident = next(self._ids)
+            self.count += 1
+        exchange = Exchange(
+            id=ident,
+            method=method,
+            url=r.url(url),
+            request_headers=r.headers(request_headers),
+            request_body=r.body(request_body) if request_body else None,
+            status=status,
+            response_headers=r.headers(response_headers),
+            response_body=r.body(response_body) if response_body is not None else None,
+            response_bytes=len(response_body or b""),
+            elapsed_ms=round(elapsed_ms, 2),
+            error=r.text(error) if error else None,
+        )
+        bucket = _current_check.get()
+        if bucket is not None:
+            bucket.append(exchange)
+        return exchange
+
+    @staticmethod
+    @contextmanager
+    def collecting() -> Iterator[list[Exchange]]:
+        """Collect the exchanges made inside the block (one check's own requests)."""
+        bucket: list[Exchange] = []
+        token = _current_check.set(bucket)
+        try:
+            yield bucket
+        finally:
+            _current_check.reset(token)

@@ -1,0 +1,104 @@
+"""Run the suites against one vendor, in-process, and build the scorecard."""
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from edcert.harness.config import VendorConfig
+from edcert.harness.errors import ConfigError
+from edcert.harness.evidence import EvidenceMode
+from edcert.harness.scorecard import CheckResult, Scorecard
+from edcert.harness.session import RunState
+from edcert.harness.suites import discover_suites
+from edcert.harness.writers import write_all
+
+
+@dataclass
+class RunResult:
+    scorecard: Scorecard
+    exit_code: int
+    paths: dict[str, Path]
+
+
+class Progress:
+    """What the runner tells about progress; the CLI draws it, tests ignore it."""
+
+    def start(self, total: int) -> None: ...
+    def advance(self, result: CheckResult) -> None: ...
+    def stop(self) -> None: ...
+
+
+class _RunPlugin:
+    def __init__(self, state: RunState, progress: Progress) -> None:
+        self.state = state
+        self.progress = progress
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        from edcert.plugin import RUN_KEY
+
+        config.stash[RUN_KEY] = self.state
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.start(len(session.items))
+
+
+def run(
+    config: VendorConfig,
+    *,
+    only: list[str] | None = None,
+    evidence_mode: EvidenceMode = "masked",
+    out_dir: Path | None = None,
+    progress: Progress | None = None,
+    extra_paths: list[Path] | None = None,
+    keyword: str | None = None,
+) -> RunResult:
+    """Run every claimed standard's checks against the vendor.
+
+    Args:
+        config: The vendor configuration.
+        only: Restrict to these standards.
+        evidence_mode: ``masked`` or ``full``.
+        out_dir: Where to write the reports (nothing is written when ``None``).
+        progress: Progress reporting.
+        extra_paths: More check files or folders (a district's own checks).
+        keyword: A pytest ``-k`` expression (narrow the run, e.g. in tests).
+
+    Raises:
+        ConfigError: ``only`` names a standard the vendor does not claim.
+    """
+    claimed = config.claimed_standards()
+    for name in only or []:
+        if name not in claimed:
+            raise ConfigError(f"--only {name}: the vendor configuration does not claim it "
+                              f"(claimed: {', '.join(claimed)})")
+    progress = progress or Progress()
+    state = RunState(config, only=only, evidence_mode=evidence_mode,
+                     on_result=progress.advance)
+    suites = [s for s in discover_suites() if set(s.standards) & set(state.standards)]
+    paths = [str(s.path) for s in suites] + [str(p) for p in extra_paths or []]
+    ini = resources.files("edcert.harness").joinpath("pytest-run.ini")
+    args = [*paths, "-c", str(ini), "--rootdir", str(Path(paths[0]).parent) if paths else ".",
+            "-p", "no:cacheprovider", "-q", "--no-header"]
+    if keyword:
+        args += ["-k", keyword]
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink):
+            code = pytest.main(args, plugins=[_RunPlugin(state, progress)])
+    finally:
+        progress.stop()
+    if code == pytest.ExitCode.INTERRUPTED:
+        state.complete = False
+    elif code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        tail = sink.getvalue().strip().splitlines()[-3:]
+        state.harness_errors.append(f"pytest ended with {pytest.ExitCode(code).name}: {' / '.join(tail)}")
+    scorecard = state.scorecard()
+    written = write_all(scorecard, out_dir) if out_dir is not None else {}
+    return RunResult(scorecard=scorecard, exit_code=int(scorecard.gate["exit_code"]), paths=written)
+

@@ -1,0 +1,93 @@
+"""The state of one certification run, shared by the plugin, fixtures and writers."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from edcert import __version__
+from edcert.harness.config import VendorConfig
+from edcert.harness.evidence import EvidenceMode, Recorder, Redactor
+from edcert.harness.scorecard import (
+    CheckResult,
+    Harness,
+    Scorecard,
+    Vendor,
+    exit_code_for,
+    score_standard,
+)
+
+
+class RunState:
+    """What a run knows: configuration, evidence, results as they arrive.
+
+    Args:
+        config: The validated vendor configuration.
+        only: Restrict the run to these standards (``None``: every claimed one).
+        evidence_mode: ``masked`` (default) or ``full``.
+    """
+
+    def __init__(self, config: VendorConfig, *, only: list[str] | None = None,
+                 evidence_mode: EvidenceMode = "masked",
+                 on_result: Callable[[CheckResult], None] | None = None) -> None:
+        self.config = config
+        self.only = set(only) if only else None
+        self.evidence_mode = evidence_mode
+        self.redactor = Redactor(evidence_mode, tuple(config.secrets()))
+        self.recorder = Recorder(self.redactor)
+        self.results: list[CheckResult] = []
+        self.harness_errors: list[str] = []
+        self.started_at = datetime.now(UTC)
+        self.on_result = on_result
+        self.complete = True
+        self._resources: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def standards(self) -> list[str]:
+        claimed = self.config.claimed_standards()
+        return [s for s in claimed if self.only is None or s in self.only]
+
+    def resource(self, key: str, factory: Callable[[], Any]) -> Any:
+        """One shared object per run (a client, a collection cache), made on first use."""
+        with self._lock:
+            if key not in self._resources:
+                self._resources[key] = factory()
+            return self._resources[key]
+
+    def add_result(self, result: CheckResult) -> None:
+        self.results.append(result)
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def close(self) -> None:
+        for value in self._resources.values():
+            close = getattr(value, "close", None)
+            if callable(close):
+                close()
+        self._resources.clear()
+
+    def requests_sent(self) -> int:
+        return self.recorder.count
+
+    def scorecard(self) -> Scorecard:
+        finished = datetime.now(UTC)
+        checks = sorted(self.results, key=lambda c: (c.standard, c.id))
+        standards = [score_standard(s, [c for c in checks if c.standard == s]) for s in self.standards]
+        code = exit_code_for(standards, checks, self.complete and not self.harness_errors)
+        vendor = self.config.vendor
+        return Scorecard(
+            harness=Harness(version=__version__),
+            vendor=Vendor(name=vendor.name, product=vendor.product, version=vendor.version),
+            started_at=self.started_at,
+            finished_at=finished,
+            duration_s=round((finished - self.started_at).total_seconds(), 3),
+            complete=self.complete and not self.harness_errors,
+            evidence_mode=self.evidence_mode,
+            standards=standards,
+            checks=checks,
+            gate={"passed": code == 0, "exit_code": code,
+                  "harness_errors": [self.redactor.text(e) for e in self.harness_errors]},
+            requests_sent=self.requests_sent(),
+        )

@@ -1,0 +1,26 @@
+"""Run edcert's suites against a sandbox started in this process (for the tests)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from edcert.fixtures.districts import generate_district
+from edcert.harness.config import VendorConfig, parse_config
+from edcert.harness.runner import RunResult, run
+from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, create_app
+
+
+def sandbox_config(base_url: str, **oneroster: object) -> VendorConfig:
+    data = {
+        "vendor": {"name": "edcert sandbox under test"},
+        "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
+                      "client_id": DEFAULT_CLIENT_ID, "client_secret_env": "SANDBOX_SECRET", **oneroster},
+    }
+    return parse_config(data, env={"SANDBOX_SECRET": DEFAULT_CLIENT_SECRET})
+
+
+def run_sandbox(faults: tuple[str, ...] = (), *, out_dir: Path | None = None, size: str = "small",
+                keyword: str | None = None, **oneroster: object) -> RunResult:
+    app = create_app(generate_district(size), faults=faults, client_id=DEFAULT_CLIENT_ID,
+                     client_secret=DEFAULT_CLIENT_SECRET)
+    with SandboxServer(app) as server:
+        return run(sandbox_config(server.base_url, **oneroster), out_dir=out_dir, keyword=keyword)
