@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -84,7 +85,9 @@ def run(
     paths = [str(s.path) for s in suites] + [str(p) for p in extra_paths or []]
     ini = resources.files("edcert.harness").joinpath("pytest-run.ini")
     args = [*paths, "-c", str(ini), "--rootdir", str(Path(paths[0]).parent) if paths else ".",
-            "-p", "no:cacheprovider", "-q", "--no-header"]
+            "-p", "no:cacheprovider", "-q", "--no-header",
+            # nobody reads pytest's own tracebacks here, and formatting them dominates a failing run
+            "--tb=" + ("short" if os.environ.get("EDCERT_DEBUG") else "no")]
     if keyword:
         args += ["-k", keyword]
     sink = io.StringIO()

@@ -112,6 +112,7 @@ class OneRosterSession:
         key = COLLECTION_KEYS[endpoint]
         limit = self.config.page_size
         out = Collection(endpoint=endpoint, key=key, records=[])
+        seen: set[str] = set()
         for page in range(MAX_PAGES):
             response = self.get(f"/{endpoint}", params={"limit": limit, "offset": page * limit})
             ex = exchange_of(response)
@@ -119,6 +120,16 @@ class OneRosterSession:
                 out.pages.append(ex)
             records = page_records(response, key, f"GET /{endpoint}")
             out.total_counts.append(response.headers.get("X-Total-Count"))
+            ids = {r.get("sourcedId") for r in records if isinstance(r.get("sourcedId"), str)}
+            if page and records and not ids - seen:
+                # A page of nothing new: offset is not advancing. Stop rather than loop forever.
+                raise Failure(
+                    f"GET /{endpoint} at offset {page * limit} returned only records already seen on earlier "
+                    "pages: paging with limit and offset does not advance, so the collection cannot be read",
+                    expected=f"records {page * limit + 1}..{page * limit + limit}",
+                    received="the same records again", exchanges=out.pages[-1:],
+                )
+            seen |= ids
             out.records.extend(records)
             if len(records) < limit:
                 return out

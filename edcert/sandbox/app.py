@@ -1,0 +1,54 @@
+"""The sandbox's root ASGI app: a thin composition of the standards it serves.
+
+Today: the OAuth 2.0 token endpoint (``POST /oauth/token``) and the OneRoster
+1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2``. Ed-Fi and LTI
+get mounted here the same way.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+
+from edcert.fixtures.districts import ROSTERING_BASE, District
+from edcert.sandbox.faults import validate_faults
+from edcert.sandbox.oauth import token_endpoint
+from edcert.sandbox.oneroster.app import create_oneroster_app
+from edcert.sandbox.oneroster.model import ROSTERING_SCOPES
+from edcert.sandbox.state import Clock, SandboxState, TokenStore
+
+TOKEN_PATH = "/oauth/token"
+
+
+def create_app(
+    district: District,
+    *,
+    faults: Iterable[str] = (),
+    client_id: str,
+    client_secret: str,
+    token_ttl: int = 3600,
+    clock: Clock = time.monotonic,
+) -> Starlette:
+    """The reference sandbox over ``district`` with ``faults`` switched on.
+
+    Raises ValueError for a fault name missing from the catalogue. ``token_ttl``
+    (seconds) and ``clock`` exist for tests of token expiry.
+    """
+    if isinstance(faults, str):
+        raise TypeError("faults is a collection of fault names, not a single string")
+    state = SandboxState(
+        client_id=client_id,
+        client_secret=client_secret,
+        faults=validate_faults(faults),
+        tokens=TokenStore(ttl=token_ttl, clock=clock),
+    )
+    app = Starlette(
+        routes=[
+            Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
+            Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
+        ]
+    )
+    app.state.sandbox = state
+    return app

@@ -1,0 +1,85 @@
+"""The README's first command and the pytest plugin, end to end through real sockets."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from edcert.fixtures.districts import generate_district
+from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, create_app
+
+pytest_plugins = ["pytester"]
+
+
+def edcert(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "edcert", *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})}, check=False)
+
+
+def test_demo_certifies_the_sandbox_and_writes_every_report(tmp_path: Path) -> None:
+    proc = edcert("demo", "--out", str(tmp_path), "--no-progress",
+                  env={"EDCERT_SANDBOX_CLIENT_SECRET": "demo-canary-secret-42"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "oneroster-1.2" in proc.stdout and "CERTIFIED" in proc.stdout
+    data = json.loads((tmp_path / "scorecard.json").read_text())
+    assert data["standards"] == [data["standards"][0]] and data["standards"][0]["verdict"] == "certified"
+    assert len(data["checks"]) >= 60
+    assert {c["outcome"] for c in data["checks"]} == {"passed"}
+    for name in ("scorecard.json", "scorecard.html", "junit.xml"):
+        text = (tmp_path / name).read_text()
+        assert "demo-canary-secret-42" not in text, name
+
+
+def test_demo_with_a_fault_fails_the_gate(tmp_path: Path) -> None:
+    proc = edcert("demo", "--out", str(tmp_path), "--no-progress", "--fault", "oneroster.auth.no-token-accepted")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = json.loads((tmp_path / "scorecard.json").read_text())
+    failed = {c["id"] for c in data["checks"] if c["outcome"] == "failed"}
+    assert "OR12-AUTH-001" in failed
+    assert data["standards"][0]["verdict"] == "not_certified"
+
+
+def test_demo_unknown_fault_is_a_usage_error() -> None:
+    proc = edcert("demo", "--fault", "no.such.fault", "--no-progress")
+    assert proc.returncode == 2
+    assert "unknown fault" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_pytest_plugin_runs_the_suites_and_a_districts_own_check(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    with SandboxServer(app) as server:
+        pytester.makefile(".toml", vendor=textwrap.dedent(f"""
+            [vendor]
+            name = "Plugin Vendor"
+            [oneroster]
+            version = "1.2"
+            base_url = "{server.base_url}"
+            token_url = "{server.base_url}/oauth/token"
+            client_id = "{DEFAULT_CLIENT_ID}"
+            client_secret_env = "PLUGIN_TEST_SECRET"
+        """))
+        pytester.makepyfile(test_district=textwrap.dedent("""
+            import edcert
+
+            @edcert.check(id="DIST-LOCAL-001", standard="oneroster-1.2", category="data-fidelity",
+                          level="required", title="Our district has at least one school",
+                          why="Without schools nothing else can be rostered.", remediation="Load the schools.",
+                          ref="district policy")
+            def test_has_schools(oneroster):
+                assert oneroster.collection("schools").records
+        """))
+        monkeypatch.setenv("PLUGIN_TEST_SECRET", DEFAULT_CLIENT_SECRET)
+        out = tmp_path / "out"
+        result = pytester.runpytest_inprocess("--edcert-config", "vendor.toml", "--edcert-out", str(out), "-q")
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    data = json.loads((out / "scorecard.json").read_text())
+    ids = {c["id"] for c in data["checks"]}
+    assert "DIST-LOCAL-001" in ids and "OR12-AUTH-001" in ids
+    assert data["standards"][0]["verdict"] == "certified"
