@@ -9,7 +9,6 @@ still passes or cannot tell.
 """
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -496,7 +495,6 @@ def test_faults_do_not_mutate_the_district(district: District) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("EDCERT_FAULT_MATRIX"), reason="~10 s; set EDCERT_FAULT_MATRIX=1")
 def test_each_fault_breaks_only_its_behaviour(district: District) -> None:
     """The whole matrix: with probed fault F on, every other probe passes or cannot tell."""
     collateral: dict[str, list[str]] = {}
