@@ -83,3 +83,15 @@ def test_pytest_plugin_runs_the_suites_and_a_districts_own_check(
     ids = {c["id"] for c in data["checks"]}
     assert "DIST-LOCAL-001" in ids and "OR12-AUTH-001" in ids
     assert data["standards"][0]["verdict"] == "certified"
+
+
+def test_no_check_repeats_a_request_another_check_made() -> None:
+    from collections import Counter
+
+    from tests.sandbox_run import run_sandbox
+
+    sent = run_sandbox().requests
+    data_requests = [key for key in sent if not key[1].endswith("/oauth/token")]
+    repeated = {key: n for key, n in Counter(data_requests).items() if n > 1}
+    assert repeated == {}
+    assert len(data_requests) > 50

@@ -7,6 +7,7 @@ unless the operator asked for full evidence (``--evidence full``).
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import itertools
 import re
 import shlex
@@ -166,6 +167,8 @@ class Recorder:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.count = 0
+        # (method, url, credential fingerprint) of every request, for the request-economy tests and bench
+        self.sent: list[tuple[str, str, str]] = []
 
     def record(
         self,
@@ -181,9 +184,12 @@ class Recorder:
         error: str | None = None,
     ) -> Exchange:
         r = self.redactor
+        credential = request_headers.get("authorization") or request_headers.get("Authorization") or ""
+        fingerprint = hashlib.sha256(credential.encode()).hexdigest()[:12] if credential else "anonymous"
         with self._lock:
             ident = next(self._ids)
             self.count += 1
+            self.sent.append((method, url, fingerprint))
         exchange = Exchange(
             id=ident,
             method=method,

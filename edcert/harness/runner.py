@@ -24,6 +24,8 @@ class RunResult:
     scorecard: Scorecard
     exit_code: int
     paths: dict[str, Path]
+    requests: list[tuple[str, str, str]]
+    """(method, URL, credential fingerprint) of every request the run sent, in order."""
 
 
 class Progress:
@@ -103,5 +105,6 @@ def run(
         state.harness_errors.append(f"pytest ended with {pytest.ExitCode(code).name}: {' / '.join(tail)}")
     scorecard = state.scorecard()
     written = write_all(scorecard, out_dir) if out_dir is not None else {}
-    return RunResult(scorecard=scorecard, exit_code=int(scorecard.gate["exit_code"]), paths=written)
+    return RunResult(scorecard=scorecard, exit_code=int(scorecard.gate["exit_code"]), paths=written,
+                     requests=list(state.recorder.sent))
 
