@@ -1,7 +1,9 @@
 """Helpers the OneRoster checks share."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import httpx
 
@@ -18,6 +20,17 @@ CODE_MINORS = {
     "fullsuccess", "invalid_filter_field", "invalid_selection_field", "invaliddata", "unauthorisedrequest",
     "forbidden", "server_busy", "unknownobject", "internal_server_error",
 }
+
+
+_PROBES: WeakKeyDictionary[object, dict[str, httpx.Response]] = WeakKeyDictionary()
+
+
+def shared_probe(session: object, name: str, send: Callable[[], httpx.Response]) -> httpx.Response:
+    """The answer to probe ``name``, sent at most once per run (``session``) and read by every check needing it."""
+    answers = _PROBES.setdefault(session, {})
+    if name not in answers:
+        answers[name] = send()
+    return answers[name]
 
 
 def evidence(response: httpx.Response) -> list[Exchange]:
@@ -56,6 +69,22 @@ def status_payload_problems(body: Any) -> list[str]:
     return problems
 
 
+def loose_code_minors(body: Any) -> list[str]:
+    """The codeMinor values of an error body however it carries them: the 1.2 structure, a flat
+    ``imsx_codeMinor`` string, or a 1.1 ``statusInfoSet`` (so value checks stay apart from shape checks)."""
+    if not isinstance(body, dict):
+        return []
+    found = code_minors(body)
+    for flat in (body.get("imsx_codeMinor"), body.get("imsx_CodeMinor")):
+        if isinstance(flat, str):
+            found.append(flat)
+    infos = body.get("statusInfoSet")
+    if isinstance(infos, list):
+        for info in infos:
+            found.extend(loose_code_minors(info))
+    return [v for v in found if isinstance(v, str)]
+
+
 def code_minors(body: Any) -> list[str]:
     try:
         return [f["imsx_codeMinorFieldValue"] for f in body["imsx_CodeMinor"]["imsx_codeMinorField"]]
@@ -75,3 +104,38 @@ def expect_status_payload(response: httpx.Response, code_minor: str | None, what
         raise Failure(f"{what}: the status payload does not carry codeMinor '{code_minor}'",
                       expected=code_minor, received=", ".join(code_minors(body)) or "none",
                       exchanges=evidence(response))
+
+
+QUERY_LIMIT = 1000  # large enough that one request usually holds a whole filtered or sorted answer
+MAX_QUERY_REQUESTS = 200
+
+
+def fetch_query(session: Any, endpoint: str, params: dict[str, Any], what: str, *,
+                expected: int | None = None) -> tuple[list[dict[str, Any]], list[Exchange]]:
+    """Every record a collection query (filter, sort...) answers, paged with a large limit.
+
+    The offset advances by the number of records that arrived, so a provider clamping ``limit``
+    is read correctly. Stops on an empty page, on a short page once ``expected`` records arrived
+    (when given), and as soon as more than ``expected`` arrived (the answer is wrong already).
+
+    Raises:
+        Failure: a page is not a OneRoster collection page, or the answer never ends.
+    """
+    from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, page_records
+
+    key = COLLECTION_KEYS[endpoint]
+    records: list[dict[str, Any]] = []
+    exchanges: list[Exchange] = []
+    offset = 0
+    for _ in range(MAX_QUERY_REQUESTS):
+        response = session.get(f"/{endpoint}", params={**params, "limit": QUERY_LIMIT, "offset": offset})
+        exchanges.extend(evidence(response))
+        page = page_records(response, key, what)
+        records.extend(page)
+        offset += len(page)
+        if not page or (expected is not None and len(records) > expected):
+            return records, exchanges
+        if len(page) < QUERY_LIMIT and (expected is None or len(records) >= expected):
+            return records, exchanges
+    raise Failure(f"{what} never reached its last page in {MAX_QUERY_REQUESTS} requests",
+                  exchanges=exchanges[-1:])

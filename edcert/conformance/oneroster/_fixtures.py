@@ -1,7 +1,6 @@
 """Session fixtures of the OneRoster suite: one client, collections fetched once per run."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,7 +165,7 @@ def page_records(response: httpx.Response, key: str, what: str) -> list[dict[str
 
 
 @pytest.fixture(scope="session")
-def oneroster(request: pytest.FixtureRequest) -> Iterator[OneRosterSession]:
+def oneroster(request: pytest.FixtureRequest) -> OneRosterSession:
     """The OneRoster provider under test (skips when the vendor does not claim OneRoster 1.2)."""
     from edcert.plugin import active_run
 
@@ -174,5 +173,5 @@ def oneroster(request: pytest.FixtureRequest) -> Iterator[OneRosterSession]:
     config = None if state is None else state.config.oneroster
     if state is None or config is None or "oneroster-1.2" not in state.standards:
         pytest.skip("the vendor does not claim OneRoster 1.2")
-    session = state.resource("oneroster-1.2", lambda: OneRosterSession(config, state))
-    yield session
+    session: OneRosterSession = state.resource("oneroster-1.2", lambda: OneRosterSession(config, state))
+    return session
