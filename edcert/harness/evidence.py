@@ -34,7 +34,11 @@ _SECRET_KEYS = (
 PII_KEYS = (
     "givenName", "familyName", "middleName", "preferredGivenName", "preferredMiddleName",
     "preferredFamilyName", "email", "sms", "phone", "username", "identifier", "userMasterIdentifier",
-    "birthDate", "cityOfBirth", "pronouns",
+    "birthDate", "cityOfBirth", "pronouns", "preferredFirstName", "preferredLastName",
+    # demographics: sex, race and ethnicity, place of birth, residence
+    "sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander",
+    "white", "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode",
+    "stateOfBirthAbbreviation", "publicSchoolResidenceStatus",
     # Ed-Fi
     "firstName", "lastSurname", "middleName", "studentUniqueId", "electronicMailAddress", "birthCity",
     # LTI / OIDC

@@ -237,7 +237,8 @@ def check_401_says_unauthorised(oneroster: OneRosterSession) -> None:
     response = refused_401(oneroster)
     if response is None:
         raise NotApplicable("the provider refused no request with 401 (OR12-AUTH-001/002 report it)")
-    what = "the 401 answer to an unauthenticated GET /users"
+    what = "the 401 answer to GET /users " + (
+        "without a token" if response is no_token_answer(oneroster) else "with an invalid token")
     body = json_body(response, what)
     found = loose_code_minors(body)
     if "unauthorisedrequest" not in found:
