@@ -95,3 +95,31 @@ def test_no_check_repeats_a_request_another_check_made() -> None:
     repeated = {key: n for key, n in Counter(data_requests).items() if n > 1}
     assert repeated == {}
     assert len(data_requests) > 50
+
+
+def test_demo_on_a_terminal_draws_progress_and_still_prints_the_summary(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "edcert", "demo", "--out", str(tmp_path)],
+                          stdin=terminal, stdout=terminal, stderr=terminal, close_fds=True) as proc:
+        os.close(terminal)
+        chunks = []
+        while True:
+            ready, _, _ = select.select([controller], [], [], 120)
+            if not ready:
+                break
+            try:
+                data = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the program ended
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=60)
+    os.close(controller)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert "checking" in screen  # the progress bar was drawn
+    assert "CERTIFIED" in screen and "exit 0: gate passed" in screen

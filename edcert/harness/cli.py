@@ -28,7 +28,9 @@ class _RichProgress(Progress):
         from rich.progress import Progress as Bar
 
         self._bar = Bar(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+                        TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
+                        # the runner redirects stdout around pytest; rich must not capture or restore it
+                        redirect_stdout=False, redirect_stderr=False)
         self._task: Any = None
 
     def start(self, total: int) -> None:
