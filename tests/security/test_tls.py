@@ -1,0 +1,111 @@
+"""TLS: certificates are verified by default; --ca-bundle adds a district CA; --insecure is loud and never certifies.
+
+A throwaway CA from trustme issues the sandbox's certificate. A certificate
+edcert cannot verify is a failed required check (OR12-SEC-001), never an
+error and never a silent pass; no data check passes over it. (A certificate
+for another host name is in the fault matrix: tests/test_fault_matrix.py.)
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from edcert.conformance.oneroster.transport import is_loopback
+from edcert.harness.config import parse_config
+from edcert.harness.errors import ConfigError
+from edcert.sandbox import DEFAULT_CLIENT_SECRET, SandboxServer
+from tests.security._support import TlsFiles, measured_cli, sandbox, tls_files, vendor_toml
+
+ENV = {"EDCERT_TEST_SECRET": DEFAULT_CLIENT_SECRET}
+
+
+def cli_run(tmp_path: Path, tls: TlsFiles, *flags: str, url_host: str | None = None) -> tuple[int, dict, str, str]:  # type: ignore[type-arg]
+    out = tmp_path / "report"
+    with sandbox(ssl_certfile=str(tls.certfile), ssl_keyfile=str(tls.keyfile), url_host=url_host) as (server, _):
+        assert server.base_url.startswith("https://")
+        config = vendor_toml(tmp_path / "vendor.toml", server.base_url, timeout=5)
+        measured = measured_cli(tmp_path, "run", "--config", str(config), "--out", str(out), "--no-progress",
+                                *flags, env=ENV)
+    data = json.loads((out / "scorecard.json").read_text())
+    return measured.exit_code, data, measured.proc.stdout, measured.proc.stderr
+
+
+def outcomes(data: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    return {c["id"]: c["outcome"] for c in data["checks"]}
+
+
+def test_untrusted_certificate_fails_the_security_check_and_nothing_passes(tmp_path: Path) -> None:
+    code, data, stdout, _ = cli_run(tmp_path, tls_files(tmp_path / "tls", "127.0.0.1"))
+    assert code == 1, stdout
+    got = outcomes(data)
+    assert got["OR12-SEC-001"] == "failed"
+    sec = next(c for c in data["checks"] if c["id"] == "OR12-SEC-001")
+    assert "does not verify" in sec["message"] and "certificate" in sec["message"]
+    assert sec["evidence"] and sec["evidence"][0]["error"]
+    passed = {k for k, v in got.items() if v == "passed"}
+    assert passed <= {"OR12-SEC-002"}, f"nothing that needs the vendor's answers passes: {passed}"
+    assert "error" in set(got.values())
+    assert data["standards"][0]["verdict"] == "not_certified" and data["insecure"] is False
+
+
+def test_ca_bundle_trusts_a_district_ca(tmp_path: Path) -> None:
+    tls = tls_files(tmp_path / "tls", "127.0.0.1")
+    code, data, stdout, stderr = cli_run(tmp_path, tls, "--ca-bundle", str(tls.ca_bundle))
+    assert code == 0, stdout + stderr
+    assert outcomes(data)["OR12-SEC-001"] == "passed" and outcomes(data)["OR12-SEC-002"] == "passed"
+    assert data["standards"][0]["verdict"] == "certified"
+    assert data["insecure"] is False and data["warnings"] == []
+    assert "WARNING" not in stdout + stderr
+
+
+def test_insecure_is_loud_and_never_certifies(tmp_path: Path) -> None:
+    code, data, stdout, stderr = cli_run(tmp_path, tls_files(tmp_path / "tls", "127.0.0.1"), "--insecure")
+    assert code == 1
+    got = outcomes(data)
+    assert got["OR12-SEC-001"] == "failed", "the certificate is still judged, and still fails"
+    assert sum(v == "passed" for v in got.values()) >= 100, "the data checks ran over the unverified connection"
+    assert data["insecure"] is True and any("--insecure" in w for w in data["warnings"])
+    assert data["standards"][0]["verdict"] == "not_certified"
+    assert "--insecure" in data["standards"][0]["summary"]
+    assert "WARNING" in stderr and "WARNING" in stdout and "OFF" in stdout
+    html = (tmp_path / "report" / "scorecard.html").read_text()
+    assert "--insecure" in html
+
+
+def test_insecure_never_certifies_even_a_perfect_vendor(tmp_path: Path) -> None:
+    tls = tls_files(tmp_path / "tls", "127.0.0.1")
+    code, data, stdout, _ = cli_run(tmp_path, tls, "--insecure", "--ca-bundle", str(tls.ca_bundle))
+    got = outcomes(data)
+    assert {k for k, v in got.items() if v != "passed"} == set(), "every check passed"
+    assert code == 1 and data["gate"]["passed"] is False
+    assert data["standards"][0]["verdict"] == "not_certified"
+    assert "NOT CERTIFIED" in stdout
+
+
+def test_bad_ca_bundle_is_a_usage_error(tmp_path: Path) -> None:
+    measured = measured_cli(tmp_path, "demo", "--ca-bundle", str(tmp_path / "nope.pem"), "--no-progress")
+    assert measured.exit_code == 2
+    assert measured.proc.stderr.startswith("edcert: error: --ca-bundle") and measured.proc.stderr.count("\n") == 1
+    with pytest.raises(ConfigError, match="CA bundle"):
+        parse_config({"vendor": {"name": "x"}, "oneroster": {
+            "version": "1.2", "base_url": "https://v.example", "token_url": "https://v.example/t", "client_id": "a",
+            "client_secret_env": "S", "ca_bundle": str(tmp_path / "nope.pem")}}, env={"S": "s"})
+
+
+def test_sandbox_server_tls_options(tmp_path: Path) -> None:
+    tls = tls_files(tmp_path, "localhost")
+    with pytest.raises(ValueError, match="both"):
+        SandboxServer(object(), ssl_certfile=str(tls.certfile))  # type: ignore[arg-type]
+    server = SandboxServer(object(), ssl_certfile=str(tls.certfile), ssl_keyfile=str(tls.keyfile),  # type: ignore[arg-type]
+                           url_host="localhost")
+    assert server.url_host == "localhost" and server.ssl_keyfile == str(tls.keyfile)
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("127.3.2.1", True), ("localhost", True), ("api.localhost", True), ("[::1]", True),
+    ("::1", True), ("10.0.0.1", False), ("vendor.example", False), ("localhost.vendor.example", False),
+])
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
