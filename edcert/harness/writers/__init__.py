@@ -7,10 +7,12 @@ from edcert.harness.scorecard import Scorecard
 from edcert.harness.writers.html import write_html
 from edcert.harness.writers.json import write_json
 from edcert.harness.writers.junit import write_junit
+from edcert.harness.writers.markdown import write_markdown
 
 WRITERS = {
     "scorecard.json": write_json,
     "scorecard.html": write_html,
+    "scorecard.md": write_markdown,
     "junit.xml": write_junit,
 }
 
@@ -26,4 +28,4 @@ def write_all(scorecard: Scorecard, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-__all__ = ["WRITERS", "write_all", "write_html", "write_json", "write_junit"]
+__all__ = ["WRITERS", "write_all", "write_html", "write_json", "write_junit", "write_markdown"]
