@@ -40,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--edcert-evidence", choices=("masked", "full"), default="masked",
                     help="full: keep student personal data in evidence (default: masked)")
     group.addoption("--edcert-out", metavar="DIR", help="write scorecard.json/html and junit.xml here")
+    group.addoption("--edcert-profile", metavar="TOML", help="district profile: the verdicts and the gate follow it")
+    group.addoption("--edcert-waivers", metavar="TOML", help="waived failures ([[waiver]] check, justification, "
+                    "expires)")
+    group.addoption("--edcert-attestations", metavar="TOML", help="the vendor's attestations (shown as attested)")
 
 
 def active_run(config: pytest.Config) -> RunState | None:
@@ -53,13 +57,17 @@ def pytest_configure(config: pytest.Config) -> None:
     state = active_run(config)
     if state is None and config.getoption("edcert_config"):
         from edcert.harness.config import load_config
+        from edcert.harness.policy import load_policy
 
         try:
             vendor = load_config(config.getoption("edcert_config"))
+            # check ids are validated after collection, when the district's own checks are known too
+            policy = load_policy(config.getoption("edcert_profile"), config.getoption("edcert_waivers"),
+                                 config.getoption("edcert_attestations"))
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
         state = RunState(vendor, only=config.getoption("edcert_only"),
-                         evidence_mode=config.getoption("edcert_evidence"))
+                         evidence_mode=config.getoption("edcert_evidence"), policy=policy)
         config.stash[RUN_KEY] = state
         config.stash[STANDALONE_KEY] = True
     if state is None:
@@ -103,6 +111,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = active_run(config)
     if state is None:
         return
+    if config.stash.get(STANDALONE_KEY, False):
+        from edcert.harness.registry import REGISTRY
+
+        try:
+            state.policy.validate_against(REGISTRY)
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
     wanted = set(state.standards)
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
@@ -236,7 +251,7 @@ def _classify(call: pytest.CallInfo[None], report: pytest.TestReport
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else "assertion failed"
         return Outcome.FAILED, text, None, None, []
     if isinstance(exc, HarnessError):
-        return Outcome.ERROR, str(exc), None, None, []
+        return Outcome.ERROR, str(exc), None, None, list(exc.exchanges)
     if isinstance(exc, pytest.fail.Exception):
         return Outcome.FAILED, str(exc.msg), None, None, []
     where = report.location[0] if report.location else "?"

@@ -6,12 +6,12 @@ each one (``client_secret_env``), and the value is kept as a ``SecretStr``.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from edcert.harness._tomlfile import read_toml
 from edcert.harness.errors import ConfigError
 
 OR12_SCOPE_PREFIX = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
@@ -41,6 +41,19 @@ class HttpSettings(_Strict):
     max_retries: Annotated[int, Field(ge=0, le=10)] = 3
     max_retry_wait: Annotated[float, Field(ge=0, le=600)] = 30.0
     verify_tls: bool = True
+    # A PEM file of extra certificate authorities to trust (a district's own CA), on top of the usual ones.
+    ca_bundle: str | None = None
+    # Wall-clock seconds this standard's checks may spend talking to the vendor; past it, requests stop.
+    run_budget: Annotated[float, Field(gt=0, le=86_400)] = 3600.0
+    # Most pages edcert reads from one collection before it calls the collection endless.
+    max_pages: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable_bundle(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"no such CA bundle file: {value}")
+        return value
 
 
 class OneRosterConfig(HttpSettings):
@@ -81,17 +94,40 @@ class OneRosterConfig(HttpSettings):
         return f"{self.base_url}/ims/oneroster/rostering/v1p2"
 
 
+CSV_MAX_FILE_BYTES = 1 << 30
+
+
+class OneRosterCsvConfig(_Strict):
+    """A OneRoster CSV bundle (zip) to validate: ``[oneroster_csv] path = "...zip", version = "1.2"``."""
+
+    path: Annotated[str, Field(min_length=1)]
+    version: Literal["1.1", "1.2"]
+    max_file_bytes: Annotated[int, Field(gt=0)] = CSV_MAX_FILE_BYTES
+
+    @property
+    def standard(self) -> str:
+        return f"oneroster-csv-{self.version}"
+
+
 class VendorConfig(_Strict):
     """The whole vendor configuration file."""
 
     vendor: VendorInfo
     oneroster: OneRosterConfig | None = None
+    oneroster_csv: OneRosterCsvConfig | None = None
 
     def claimed_standards(self) -> list[str]:
         claimed = []
         if self.oneroster is not None:
             claimed.append(self.oneroster.standard)
+        if self.oneroster_csv is not None:
+            claimed.append(self.oneroster_csv.standard)
         return claimed
+
+    @property
+    def insecure(self) -> bool:
+        """TLS certificate verification is off for a claimed standard (``verify_tls = false`` or ``--insecure``)."""
+        return self.oneroster is not None and not self.oneroster.verify_tls
 
     def secrets(self) -> list[str]:
         values = []
@@ -130,6 +166,8 @@ def parse_config(data: dict[str, Any], *, source: str = "configuration", env: di
         config = config.model_copy(
             update={"oneroster": config.oneroster.model_copy(update={"client_secret": SecretStr(secret)})}
         )
+    if config.oneroster_csv is not None and not Path(config.oneroster_csv.path).is_file():
+        raise ConfigError(f"{source}: oneroster_csv.path {config.oneroster_csv.path}: no such file")
     if not config.claimed_standards():
         raise ConfigError(f"{source}: the vendor claims no standard (add e.g. an [oneroster] table)")
     return config
@@ -142,16 +180,9 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> VendorCo
         ConfigError: With a one-line message naming the problem.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such file") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML ({exc})") from None
+    data = read_toml(p, "--config").data
+    csv_table = data.get("oneroster_csv")
+    if isinstance(csv_table, dict) and isinstance(csv_table.get("path"), str) and csv_table["path"]:
+        # a bundle named in the file is found relative to the file, not to the working directory
+        csv_table["path"] = str(p.parent / Path(csv_table["path"]).expanduser())
     return parse_config(data, source=str(p), env=env)

@@ -57,7 +57,16 @@ class NotApplicable(pytest.skip.Exception):  # type: ignore[name-defined,misc]
 
 
 class HarnessError(Exception):
-    """edcert could not decide (outcome ``error``)."""
+    """edcert could not decide (outcome ``error``).
+
+    Args:
+        message: What went wrong.
+        exchanges: The recorded HTTP exchanges behind it, if any (kept as evidence).
+    """
+
+    def __init__(self, message: str = "", *, exchanges: list[Exchange] | tuple[Exchange, ...] = ()) -> None:
+        super().__init__(message)
+        self.exchanges = list(exchanges)
 
 
 class ConfigError(HarnessError):
@@ -70,3 +79,19 @@ class VendorUnreachable(HarnessError):
 
 class TokenError(HarnessError):
     """The vendor's token endpoint refused the configured credentials."""
+
+
+class TLSRejected(VendorUnreachable):
+    """The vendor's TLS certificate does not verify (self-signed, unknown CA, wrong host, expired)."""
+
+
+class WriteRefused(HarnessError):
+    """edcert refused to send a write (POST, PUT, PATCH, DELETE) the vendor configuration does not allow."""
+
+
+class BudgetExhausted(HarnessError):
+    """The run's time budget (``run_budget``) is spent: edcert sends no more requests to this vendor."""
+
+
+class VendorBrokeConnection(Failure):
+    """The vendor dropped the connection in the middle of an answer (the body is incomplete)."""

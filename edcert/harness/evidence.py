@@ -58,6 +58,11 @@ _SECRET_JSON = _key_pattern(_SECRET_KEYS)
 _PII_JSON = _key_pattern(PII_KEYS)
 _JWT = re.compile(r"\b(eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S)
+# An HTTP credential quoted anywhere (a vendor echoing the request's Authorization header in its body):
+# Basic's base64, or a bearer token (long enough and not a plain word, so prose like "Bearer tokens" stays).
+_CREDENTIAL = re.compile(
+    r"\b(Basic|Bearer|Digest)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{4,}", re.I
+)
 _FORM_SECRET = re.compile(
     r"((?:^|&)(?:client_secret|client_assertion|password|assertion|refresh_token|access_token)=)[^&]*"
 )
@@ -117,6 +122,7 @@ class Redactor:
         value = _PEM.sub(REDACTED, value)
         value = _SECRET_JSON.sub(lambda m: m.group(1) + f'"{REDACTED}"', value)
         value = _FORM_SECRET.sub(lambda m: m.group(1) + REDACTED, value)
+        value = _CREDENTIAL.sub(lambda m: m.group(1) + m.group(2) + REDACTED, value)
         for secret in self._extra:
             value = value.replace(secret, REDACTED)
         if self.mode == "masked":
@@ -141,7 +147,7 @@ class Redactor:
         out: dict[str, str] = {}
         for name, value in headers.items():
             lname = name.lower()
-            if lname in _SECRET_HEADERS or "token" in lname or "secret" in lname:
+            if lname in _SECRET_HEADERS or any(word in lname for word in ("token", "secret", "authorization")):
                 if lname == "authorization" and " " in value:
                     out[name] = value.split(" ", 1)[0] + " " + REDACTED
                 else:
@@ -189,6 +195,9 @@ class Recorder:
     ) -> Exchange:
         r = self.redactor
         credential = request_headers.get("authorization") or request_headers.get("Authorization") or ""
+        # The credential just sent (a bearer token, Basic's base64) is redacted wherever it shows up
+        # from now on, however the vendor echoes it back.
+        r.add_secret(credential.partition(" ")[2].strip() or None)
         fingerprint = hashlib.sha256(credential.encode()).hexdigest()[:12] if credential else "anonymous"
         with self._lock:
             ident = next(self._ids)

@@ -1,26 +1,44 @@
 """The HTTP layer every check goes through.
 
 :class:`VendorTransport` wraps a real httpx transport and adds, in this
-order: a per-vendor rate limit, back-off for idempotent requests on
-429/502/503/504 (honouring ``Retry-After`` within a budget), a cap on the
-response size, and evidence recording of every exchange (auth requests
-included), redacted before it is kept.
+order: a write guard (no POST/PUT/PATCH/DELETE unless the configuration
+allows writes; the token endpoint's POST excepted), a run budget, a per-vendor
+rate limit, back-off for idempotent requests on 429/502/503/504 (honouring
+``Retry-After`` within a budget), a cap on the response size applied while
+decoding (a gzip bomb stops at the cap too), an overall deadline per request
+(httpx's read timeout restarts with every chunk, so a body dripped byte by
+byte would otherwise never time out), and evidence recording of every
+exchange (auth requests included), redacted before it is kept. Redirects are
+never followed: a redirect is an answer like any other, so credentials never
+travel to another host.
 """
 from __future__ import annotations
 
 import email.utils
+import ssl
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import httpx
 
-from edcert.harness.errors import Failure, VendorTimeout, VendorUnreachable
+from edcert.harness.errors import (
+    BudgetExhausted,
+    Failure,
+    TLSRejected,
+    VendorBrokeConnection,
+    VendorTimeout,
+    VendorUnreachable,
+    WriteRefused,
+)
 from edcert.harness.evidence import Exchange, Recorder
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DECODE_CHUNK = 64 * 1024  # most decoded bytes one step of decompression may produce
 
 
 class ResponseTooLarge(Failure):
@@ -78,6 +96,11 @@ class VendorTransport(httpx.BaseTransport):
         max_retries: int = 3,
         max_retry_wait: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float | None = None,
+        run_budget: float | None = None,
+        allow_writes: bool = False,
+        token_urls: tuple[str, ...] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inner = inner
         self.recorder = recorder
@@ -86,48 +109,104 @@ class VendorTransport(httpx.BaseTransport):
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self._sleep = sleep
+        self._clock = clock
+        self.deadline = deadline
+        self.run_budget = run_budget
+        self._run_ends = None if run_budget is None else clock() + run_budget
+        self.allow_writes = allow_writes
+        self.token_urls = frozenset(_bare(httpx.URL(u)) for u in token_urls)
         self.requests_sent = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._guard_write(request)
         attempt = 0
         while True:
             response = self._send_once(request)
-            if (
-                response.status_code not in RETRY_STATUSES
-                or request.method not in IDEMPOTENT
-                or attempt >= self.max_retries
-            ):
+            if response.status_code not in RETRY_STATUSES or request.method not in IDEMPOTENT:
+                return response
+            if attempt >= self.max_retries:
+                _note(response, f"edcert gave up after {attempt} retr{'y' if attempt == 1 else 'ies'} "
+                                f"(max_retries = {self.max_retries})")
                 return response
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is None:
                 wait = min(0.25 * 2**attempt, self.max_retry_wait)
             if wait > self.max_retry_wait:
-                return response  # the vendor asks for longer than our budget: report what it said
+                # The vendor asks for longer than our budget: report what it said instead of waiting.
+                _note(response, f"edcert gave up: the vendor asked to retry after {wait:g} s, more than "
+                                f"max_retry_wait ({self.max_retry_wait:g} s)")
+                return response
+            remaining = self._remaining()
+            if remaining is not None and wait >= remaining:
+                _note(response, f"edcert gave up: waiting {wait:g} s would overrun the run budget")
+                return response
             self._sleep(wait)
             attempt += 1
 
+    def _guard_write(self, request: httpx.Request) -> None:
+        # A certification run reads; a write could change a district's real data. The token
+        # endpoint's POST is the one write every run needs, and only to the configured URL.
+        if request.method not in WRITES or self.allow_writes:
+            return
+        if request.method == "POST" and _bare(request.url) in self.token_urls:
+            return
+        raise WriteRefused(
+            f"edcert refused to send {request.method} {request.url.copy_with(query=None)}: the vendor "
+            "configuration does not set allow_writes = true (certification runs are read-only)"
+        )
+
+    def _remaining(self) -> float | None:
+        return None if self._run_ends is None else self._run_ends - self._clock()
+
     def _send_once(self, request: httpx.Request) -> httpx.Response:
+        remaining = self._remaining()
+        if remaining is not None and remaining <= 0:
+            raise BudgetExhausted(
+                f"edcert sent no {request.method} {request.url.copy_with(query=None)}: the run's time budget "
+                f"(run_budget = {self.run_budget:g} s) is spent"
+            )
         self.limiter.wait()
         body = request.read() if request.method != "GET" else b""
         started = time.perf_counter()
+        limit = self.deadline
+        if remaining is not None:
+            limit = remaining if limit is None else min(limit, remaining)
+        ends = None if limit is None else self._clock() + limit
         self.requests_sent += 1
+        where = f"{request.method} {request.url.copy_with(query=None)}"
         try:
             response = self.inner.handle_request(request)
-            content = self._read_capped(response, request)
-        except ResponseTooLarge as exc:
-            exchange = self._record(request, body, None, None, started, str(exc))
+        except httpx.TimeoutException as exc:
+            exchange = self._record(request, body, None, None, started, f"timeout: {type(exc).__name__}")
+            raise VendorTimeout(f"{where} did not answer in time", exchanges=[exchange]) from exc
+        except httpx.TransportError as exc:
+            exchange = self._record(request, body, None, None, started, f"{type(exc).__name__}: {exc}")
+            host = f"{request.url.scheme}://{request.url.netloc.decode()}"
+            reason = _tls_rejection(exc)
+            if reason is not None:
+                raise TLSRejected(f"the TLS certificate of {host} does not verify ({reason})",
+                                  exchanges=[exchange]) from exc
+            if isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol | httpx.ProxyError):
+                raise VendorUnreachable(f"cannot reach {host} ({type(exc).__name__})",
+                                        exchanges=[exchange]) from exc
+            raise VendorBrokeConnection(
+                f"{where}: the vendor broke the connection before answering ({type(exc).__name__})",
+                expected="a complete HTTP answer", received=f"{type(exc).__name__}", exchanges=[exchange],
+            ) from exc
+        try:
+            content = self._read_capped(response, request, ends, limit)
+        except Failure as exc:
+            exchange = self._record(request, body, response, None, started, exc.message)
             exc.exchanges = [exchange]
             raise
         except httpx.TimeoutException as exc:
-            exchange = self._record(request, body, None, None, started, f"timeout: {type(exc).__name__}")
-            raise VendorTimeout(
-                f"{request.method} {request.url.copy_with(query=None)} did not answer in time",
-                exchanges=[exchange],
-            ) from exc
+            exchange = self._record(request, body, response, None, started, f"timeout: {type(exc).__name__}")
+            raise VendorTimeout(f"{where} did not finish its answer in time", exchanges=[exchange]) from exc
         except httpx.TransportError as exc:
-            self._record(request, body, None, None, started, f"{type(exc).__name__}: {exc}")
-            raise VendorUnreachable(
-                f"cannot reach {request.url.scheme}://{request.url.netloc.decode()} ({type(exc).__name__})"
+            exchange = self._record(request, body, response, None, started, f"{type(exc).__name__}: {exc}")
+            raise VendorBrokeConnection(
+                f"{where}: the vendor broke the connection in the middle of its answer ({type(exc).__name__})",
+                expected="a complete body", received="an incomplete body", exchanges=[exchange],
             ) from exc
         result = httpx.Response(
             status_code=response.status_code,
@@ -140,11 +219,18 @@ class VendorTransport(httpx.BaseTransport):
         result.extensions = {**result.extensions, "edcert_exchange": exchange}
         return result
 
-    def _read_capped(self, response: httpx.Response, request: httpx.Request) -> bytes:
+    def _read_capped(self, response: httpx.Response, request: httpx.Request, ends: float | None,
+                     limit: float | None) -> bytes:
         chunks: list[bytes] = []
         size = 0
         try:
             for chunk in _decoded(response):
+                if ends is not None and self._clock() > ends:
+                    raise VendorTimeout(
+                        f"{request.method} {request.url.copy_with(query=None)} did not finish its answer within "
+                        f"{limit:g} s (edcert stopped reading after {size} bytes)",
+                        expected=f"a whole answer within {limit:g} s", received=f"{size} bytes in {limit:g} s",
+                    )
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise ResponseTooLarge(
@@ -177,9 +263,74 @@ class VendorTransport(httpx.BaseTransport):
 
 
 def _decoded(response: httpx.Response) -> Iterator[bytes]:
-    # iter_bytes() undoes Content-Encoding (gzip, deflate, br) chunk by chunk, so
-    # the cap applies to decoded bytes: a gzip bomb stops at the cap too.
-    yield from response.iter_bytes()
+    # gzip and deflate are undone here, DECODE_CHUNK bytes at a time, so the size cap applies to
+    # decoded bytes and no single step inflates more than that: httpx's own decoder would expand a
+    # whole network read at once (64 KiB of a gzip bomb is ~64 MiB). edcert offers only these two
+    # encodings (Accept-Encoding); anything else is left to httpx.
+    try:
+        ready = response.content  # read already (an in-process transport): decoded by httpx
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        for start in range(0, len(ready), DECODE_CHUNK):
+            yield ready[start : start + DECODE_CHUNK]
+        return
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        yield from response.iter_raw()
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        yield from response.iter_bytes()
+        return
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 16 if "gzip" in encoding else zlib.MAX_WBITS)
+    try:
+        for raw in response.iter_raw():
+            pending = raw
+            while True:
+                out = decoder.decompress(pending, DECODE_CHUNK)
+                if out:
+                    yield out
+                pending = decoder.unconsumed_tail
+                if not pending and len(out) < DECODE_CHUNK:
+                    break
+        tail = decoder.flush()
+    except zlib.error:
+        raise Failure(f"the body does not decode as its Content-Encoding ({encoding}) says",
+                      expected=f"a valid {encoding} stream", received="bytes that do not decompress") from None
+    if tail:
+        yield tail
+
+
+def _bare(url: httpx.URL) -> str:
+    return str(url.copy_with(query=None, fragment=None)).rstrip("/")
+
+
+def _note(response: httpx.Response, note: str) -> None:
+    exchange = exchange_of(response)
+    if exchange is not None:
+        exchange.error = note if not exchange.error else f"{exchange.error}; {note}"
+
+
+def _tls_rejection(exc: BaseException) -> str | None:
+    """Why certificate verification failed, when that is what broke the connection."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def ssl_context(verify_tls: bool, ca_bundle: str | None = None) -> ssl.SSLContext | bool:
+    """What httpx should verify with: the usual CAs plus ``ca_bundle``, or ``False`` (``--insecure``)."""
+    if not verify_tls:
+        return False
+    context = httpx.create_ssl_context()
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
 
 
 def _without_encoding(headers: httpx.Headers) -> httpx.Headers:
@@ -202,16 +353,20 @@ class VendorClient:
 
     def __init__(self, *, timeout: float, rate_limit: float | None, max_response_bytes: int,
                  max_retries: int, max_retry_wait: float, verify_tls: bool, recorder: Recorder,
-                 auth: httpx.Auth | None = None, transport: httpx.BaseTransport | None = None) -> None:
-        inner = transport or httpx.HTTPTransport(verify=verify_tls)
+                 auth: httpx.Auth | None = None, transport: httpx.BaseTransport | None = None,
+                 ca_bundle: str | None = None, run_budget: float | None = None, allow_writes: bool = False,
+                 token_urls: tuple[str, ...] = ()) -> None:
+        inner = transport or httpx.HTTPTransport(verify=ssl_context(verify_tls, ca_bundle))
         self.transport = VendorTransport(
             inner, recorder, rate_limit=rate_limit, max_response_bytes=max_response_bytes,
-            max_retries=max_retries, max_retry_wait=max_retry_wait,
+            max_retries=max_retries, max_retry_wait=max_retry_wait, deadline=timeout, run_budget=run_budget,
+            allow_writes=allow_writes, token_urls=token_urls,
         )
         self.auth = auth
+        # follow_redirects stays False: a redirect to another host must never carry the credentials there.
         self._client = httpx.Client(
-            transport=self.transport, auth=auth, timeout=timeout, follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": "edcert"},
+            transport=self.transport, auth=auth, timeout=timeout, follow_redirects=False, trust_env=False,
+            headers={"Accept": "application/json", "Accept-Encoding": "gzip, deflate", "User-Agent": "edcert"},
         )
 
     def request(self, method: str, url: str, *, params: object = None, headers: dict[str, str] | None = None,

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 _ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+_REQUIREMENT_RE = re.compile(r"^[A-Z][A-Z0-9]*-REQ(-[A-Za-z0-9]+)+$")
 
 
 class Level(StrEnum):
@@ -37,6 +38,7 @@ class CheckSpec:
     remediation: str
     ref: str
     tags: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
     module: str = ""
     qualname: str = ""
     func: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
@@ -47,6 +49,7 @@ class CheckSpec:
             data.pop(private)
         data["level"] = self.level.value
         data["tags"] = list(self.tags)
+        data["requirements"] = list(self.requirements)
         return data
 
 
@@ -97,6 +100,7 @@ def check(
     remediation: str,
     ref: str,
     tags: tuple[str, ...] | list[str] = (),
+    requirements: tuple[str, ...] | list[str] = (),
 ) -> Callable[[F], F]:
     """Declare a function as an edcert check.
 
@@ -111,6 +115,8 @@ def check(
         remediation: What the vendor should change when it fails.
         ref: The spec document and section it enforces.
         tags: Free labels, e.g. ``1edtech:rostering-core``.
+        requirements: The requirement ids it enforces, e.g. ``OR12-REQ-PAGE-LIMIT``
+            (see ``edcert coverage``; edcert's own checks must name at least one).
 
     Raises:
         DuplicateCheckError: Another function already declared this id.
@@ -123,11 +129,14 @@ def check(
                         ("standard", standard), ("category", category)):
         if not value or not value.strip():
             raise ValueError(f"check {id}: {name} must not be empty")
+    for requirement in requirements:
+        if not isinstance(requirement, str) or not _REQUIREMENT_RE.match(requirement):
+            raise ValueError(f"check {id}: requirement id {requirement!r} must look like 'OR12-REQ-PAGE-LIMIT'")
 
     def decorate(func: F) -> F:
         spec = CheckSpec(
             id=id, standard=standard, category=category, level=lvl, title=title, why=why,
-            remediation=remediation, ref=ref, tags=tuple(tags),
+            remediation=remediation, ref=ref, tags=tuple(tags), requirements=tuple(requirements),
             module=func.__module__, qualname=func.__qualname__, func=func,
         )
         REGISTRY.add(spec)

@@ -13,6 +13,7 @@ import pytest
 from edcert.harness.config import VendorConfig
 from edcert.harness.errors import ConfigError
 from edcert.harness.evidence import EvidenceMode
+from edcert.harness.policy import Policy
 from edcert.harness.scorecard import CheckResult, Scorecard
 from edcert.harness.session import RunState
 from edcert.harness.suites import discover_suites
@@ -40,6 +41,7 @@ class _RunPlugin:
     def __init__(self, state: RunState, progress: Progress) -> None:
         self.state = state
         self.progress = progress
+        self.collected = 0
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -48,6 +50,7 @@ class _RunPlugin:
         config.stash[RUN_KEY] = self.state
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = len(session.items)
         self.progress.start(len(session.items))
 
 
@@ -60,6 +63,7 @@ def run(
     progress: Progress | None = None,
     extra_paths: list[Path] | None = None,
     keyword: str | None = None,
+    policy: Policy | None = None,
 ) -> RunResult:
     """Run every claimed standard's checks against the vendor.
 
@@ -71,6 +75,7 @@ def run(
         progress: Progress reporting.
         extra_paths: More check files or folders (a district's own checks).
         keyword: A pytest ``-k`` expression (narrow the run, e.g. in tests).
+        policy: District profile, waivers and vendor attestations (see ``edcert.harness.policy``).
 
     Raises:
         ConfigError: ``only`` names a standard the vendor does not claim.
@@ -82,7 +87,7 @@ def run(
                               f"(claimed: {', '.join(claimed)})")
     progress = progress or Progress()
     state = RunState(config, only=only, evidence_mode=evidence_mode,
-                     on_result=progress.advance)
+                     on_result=progress.advance, policy=policy)
     suites = [s for s in discover_suites() if set(s.standards) & set(state.standards)]
     paths = [str(s.path) for s in suites] + [str(p) for p in extra_paths or []]
     ini = resources.files("edcert.harness").joinpath("pytest-run.ini")
@@ -93,13 +98,21 @@ def run(
     if keyword:
         args += ["-k", keyword]
     sink = io.StringIO()
+    plugin = _RunPlugin(state, progress)
     try:
         with contextlib.redirect_stdout(sink):
-            code = pytest.main(args, plugins=[_RunPlugin(state, progress)])
+            code = pytest.main(args, plugins=[plugin])
+    except KeyboardInterrupt:  # before pytest's session began (still loading plugins): no check ran yet
+        code = pytest.ExitCode.INTERRUPTED
     finally:
         progress.stop()
     if code == pytest.ExitCode.INTERRUPTED:
+        # Ctrl-C or SIGTERM: pytest stopped, the scorecard keeps what finished and says it is incomplete.
         state.complete = False
+        done = len(state.results)
+        state.warnings.append(f"The run was interrupted (Ctrl-C or SIGTERM) after {done} of "
+                              f"{plugin.collected or '?'} checks: the scorecard is incomplete.")
+        state.harness_errors.append(f"interrupted after {done} of {plugin.collected or '?'} checks")
     elif code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         tail = sink.getvalue().strip().splitlines()[-3:]
         state.harness_errors.append(f"pytest ended with {pytest.ExitCode(code).name}: {' / '.join(tail)}")

@@ -9,13 +9,13 @@ from typing import Any
 from edcert import __version__
 from edcert.harness.config import VendorConfig
 from edcert.harness.evidence import EvidenceMode, Recorder, Redactor
+from edcert.harness.policy import Policy
 from edcert.harness.scorecard import (
     CheckResult,
     Harness,
     Scorecard,
+    StandardResult,
     Vendor,
-    exit_code_for,
-    score_standard,
 )
 
 
@@ -26,12 +26,15 @@ class RunState:
         config: The validated vendor configuration.
         only: Restrict the run to these standards (``None``: every claimed one).
         evidence_mode: ``masked`` (default) or ``full``.
+        policy: The district profile, waivers and vendor attestations the verdicts follow.
     """
 
     def __init__(self, config: VendorConfig, *, only: list[str] | None = None,
                  evidence_mode: EvidenceMode = "masked",
-                 on_result: Callable[[CheckResult], None] | None = None) -> None:
+                 on_result: Callable[[CheckResult], None] | None = None,
+                 policy: Policy | None = None) -> None:
         self.config = config
+        self.policy = policy or Policy()
         self.only = set(only) if only else None
         self.evidence_mode = evidence_mode
         self.redactor = Redactor(evidence_mode, tuple(config.secrets()))
@@ -41,6 +44,7 @@ class RunState:
         self.started_at = datetime.now(UTC)
         self.on_result = on_result
         self.complete = True
+        self.warnings: list[str] = [INSECURE_WARNING] if config.insecure else []
         self._resources: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -74,8 +78,14 @@ class RunState:
     def scorecard(self) -> Scorecard:
         finished = datetime.now(UTC)
         checks = sorted(self.results, key=lambda c: (c.standard, c.id))
-        standards = [score_standard(s, [c for c in checks if c.standard == s]) for s in self.standards]
-        code = exit_code_for(standards, checks, self.complete and not self.harness_errors)
+        judged = self.policy.judge(checks, self.standards, self.config.claimed_standards(),
+                                   self.complete and not self.harness_errors)
+        judged.standards = withhold_certification(judged.standards, insecure=self.config.insecure,
+                                                  complete=self.complete and not self.harness_errors)
+        if self.config.insecure and judged.exit_code == 0:
+            judged.exit_code = 1
+            judged.reasons.append(INSECURE_WARNING)
+        code = judged.exit_code
         vendor = self.config.vendor
         return Scorecard(
             harness=Harness(version=__version__),
@@ -85,9 +95,30 @@ class RunState:
             duration_s=round((finished - self.started_at).total_seconds(), 3),
             complete=self.complete and not self.harness_errors,
             evidence_mode=self.evidence_mode,
-            standards=standards,
-            checks=checks,
             gate={"passed": code == 0, "exit_code": code,
-                  "harness_errors": [self.redactor.text(e) for e in self.harness_errors]},
+                  "harness_errors": [self.redactor.text(e) for e in self.harness_errors],
+                  "reasons": judged.reasons},
             requests_sent=self.requests_sent(),
+            insecure=self.config.insecure,
+            warnings=list(self.warnings),
+            **judged.scorecard_fields(),
         )
+
+
+INSECURE_WARNING = ("TLS certificate verification was OFF (--insecure or verify_tls = false): edcert could not "
+                    "tell the vendor from an impostor, so this run cannot certify anything.")
+
+
+def withhold_certification(standards: list[StandardResult], *, insecure: bool, complete: bool
+                           ) -> list[StandardResult]:
+    """No standard is certified by an insecure run or by a run that did not finish."""
+    reasons = []
+    if insecure:
+        reasons.append("Not certifiable: TLS certificate verification was turned off (--insecure).")
+    if not complete:
+        reasons.append("Not certifiable: the run did not finish, so the checks that did not run are unknown.")
+    if not reasons:
+        return standards
+    prefix = " ".join(reasons)
+    return [s.model_copy(update={"verdict": "not_certified", "summary": f"{prefix} {s.summary}"})
+            for s in standards]

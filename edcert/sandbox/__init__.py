@@ -5,6 +5,7 @@ import os
 
 from edcert.sandbox.app import create_app
 from edcert.sandbox.faults import FAULTS, Fault, validate_faults
+from edcert.sandbox.hostile import HOSTILE, HostileMode, validate_hostile
 from edcert.sandbox.server import SandboxServer
 
 DEFAULT_CLIENT_ID = "edcert-sandbox"
@@ -23,9 +24,12 @@ __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
     "FAULTS",
+    "HOSTILE",
     "Fault",
+    "HostileMode",
     "SandboxServer",
     "create_app",
     "sandbox_credentials",
     "validate_faults",
+    "validate_hostile",
 ]

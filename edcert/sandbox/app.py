@@ -10,10 +10,12 @@ import time
 from collections.abc import Iterable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
 from edcert.sandbox.faults import validate_faults
+from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
 from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
 from edcert.sandbox.oneroster.model import ROSTERING_SCOPES
@@ -30,11 +32,16 @@ def create_app(
     client_secret: str,
     token_ttl: int = 3600,
     clock: Clock = time.monotonic,
+    hostile: str | None = None,
+    canary_key: str | None = None,
 ) -> Starlette:
     """The reference sandbox over ``district`` with ``faults`` switched on.
 
     Raises ValueError for a fault name missing from the catalogue. ``token_ttl``
-    (seconds) and ``clock`` exist for tests of token expiry.
+    (seconds) and ``clock`` exist for tests of token expiry. ``hostile`` names a
+    hostile-vendor mode (``hostile.py``) wrapped around the whole app; its
+    record of what it saw is ``app.state.hostile``. ``canary_key`` is the
+    private key (PEM) the ``echo-secrets`` mode leaks (a fresh one when omitted).
     """
     if isinstance(faults, str):
         raise TypeError("faults is a collection of fault names, not a single string")
@@ -44,11 +51,20 @@ def create_app(
         faults=validate_faults(faults),
         tokens=TokenStore(ttl=token_ttl, clock=clock),
     )
+    middleware = []
+    hostile_state = None
+    if hostile is not None and validate_hostile(hostile) is not None:
+        if hostile == "echo-secrets" and canary_key is None:
+            canary_key = generate_canary_key()
+        hostile_state = HostileState(mode=hostile, client_secret=client_secret, canary_key_pem=canary_key)
+        middleware.append(Middleware(HostileMiddleware, state=hostile_state, token_path=TOKEN_PATH))
     app = Starlette(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
-        ]
+        ],
+        middleware=middleware,
     )
     app.state.sandbox = state
+    app.state.hostile = hostile_state
     return app

@@ -16,6 +16,9 @@ class SandboxServer:
     The socket is bound here, before the thread starts, so ``base_url`` is known
     (and the port taken) as soon as ``start()`` returns. ``start()`` waits until
     uvicorn serves, at most ``startup_timeout`` seconds. ``stop()`` is idempotent.
+    With ``ssl_certfile`` and ``ssl_keyfile`` (PEM) it serves HTTPS and ``base_url``
+    says ``https://``; ``url_host`` is the host name ``base_url`` uses (default:
+    ``host``), e.g. ``localhost`` to test a certificate issued for another name.
     Use as a context manager::
 
         with SandboxServer(create_app(...)) as server:
@@ -30,10 +33,18 @@ class SandboxServer:
         port: int = 0,
         startup_timeout: float = 10.0,
         shutdown_timeout: float = 5.0,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+        url_host: str | None = None,
     ) -> None:
+        if (ssl_certfile is None) != (ssl_keyfile is None):
+            raise ValueError("give both ssl_certfile and ssl_keyfile, or neither")
         self.app = app
         self.host = host
         self.port = port
+        self.ssl_certfile = ssl_certfile
+        self.ssl_keyfile = ssl_keyfile
+        self.url_host = url_host or host
         self.startup_timeout = startup_timeout
         self.shutdown_timeout = shutdown_timeout
         self._server: uvicorn.Server | None = None
@@ -46,7 +57,8 @@ class SandboxServer:
     def base_url(self) -> str:
         if self._sock is None:
             raise RuntimeError("the sandbox server is not started")
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_certfile else "http"
+        return f"{scheme}://{self.url_host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -79,6 +91,8 @@ class SandboxServer:
             http="h11",
             interface="asgi3",
             timeout_graceful_shutdown=int(max(1, self.shutdown_timeout)),
+            ssl_certfile=self.ssl_certfile,
+            ssl_keyfile=self.ssl_keyfile,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"edcert-sandbox-{self.port}", daemon=True)

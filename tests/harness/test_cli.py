@@ -11,7 +11,8 @@ import pytest
 from edcert.harness.registry import REGISTRY
 from edcert.harness.suites import load_all_checks
 
-REQUIRED_KEYS = {"id", "standard", "category", "level", "title", "why", "remediation", "ref", "tags"}
+REQUIRED_KEYS = {"id", "standard", "category", "level", "title", "why", "remediation", "ref", "tags",
+                 "requirements"}
 
 
 def edcert(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

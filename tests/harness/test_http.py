@@ -11,11 +11,13 @@ from edcert.harness.evidence import Recorder, Redactor
 from edcert.harness.http import RateLimiter, ResponseTooLarge, VendorClient, retry_after_seconds
 
 
-def make_client(handler, *, auth=None, max_bytes=1_000_000, sleeps=None, retries=3, max_wait=30.0):
+def make_client(handler, *, auth=None, max_bytes=1_000_000, sleeps=None, retries=3, max_wait=30.0,
+                allow_writes=False):
     rec = Recorder(Redactor())
     client = VendorClient(timeout=5, rate_limit=None, max_response_bytes=max_bytes, max_retries=retries,
                           max_retry_wait=max_wait, verify_tls=True, recorder=rec, auth=auth,
-                          transport=httpx.MockTransport(handler))
+                          transport=httpx.MockTransport(handler), allow_writes=allow_writes,
+                          token_urls=("https://v.example/token",))
     if sleeps is not None:
         client.transport._sleep = sleeps.append
     return client, rec
@@ -91,7 +93,7 @@ def test_retry_honours_retry_after_for_get_only() -> None:
         posted.append(1)
         return httpx.Response(503)
 
-    client, _ = make_client(post_handler, sleeps=[])
+    client, _ = make_client(post_handler, sleeps=[], allow_writes=True)
     assert client.request("POST", "https://v.example/x").status_code == 503
     assert len(posted) == 1
 

@@ -62,7 +62,8 @@ class OneRosterSession:
         self.client = VendorClient(
             timeout=config.timeout, rate_limit=config.rate_limit, max_response_bytes=config.max_response_bytes,
             max_retries=config.max_retries, max_retry_wait=config.max_retry_wait, verify_tls=config.verify_tls,
-            recorder=state.recorder, auth=self.auth,
+            recorder=state.recorder, auth=self.auth, ca_bundle=config.ca_bundle, run_budget=config.run_budget,
+            allow_writes=config.allow_writes, token_urls=(config.token_url,),
         )
         self._collections: dict[str, Collection | Failure] = {}
 
@@ -115,7 +116,8 @@ class OneRosterSession:
         out = Collection(endpoint=endpoint, key=key, records=[])
         seen: set[str] = set()
         offset = 0
-        for _ in range(MAX_PAGES):
+        max_pages = min(MAX_PAGES, self.config.max_pages)
+        for _ in range(max_pages):
             response = self.get(f"/{endpoint}", params={"limit": limit, "offset": offset})
             ex = exchange_of(response)
             if ex is not None:
@@ -141,7 +143,9 @@ class OneRosterSession:
                 # A short page ends the collection, unless the provider's own count says there is more
                 # (a capped page size): then read on.
                 return out
-        raise Failure(f"GET /{endpoint} never reached its last page in {MAX_PAGES} pages", exchanges=out.pages[-1:])
+        raise Failure(f"GET /{endpoint} never reached its last page in {max_pages} pages (max_pages): every page "
+                      "was full and brought new records", expected="a short or empty last page",
+                      received=f"{max_pages} full pages, {len(out.records)} records", exchanges=out.pages[-1:])
 
     def close(self) -> None:
         self.client.close()

@@ -62,6 +62,7 @@ def nested_core_only_answer(oneroster: OneRosterSession) -> tuple[str, httpx.Res
 
 @check(
     id="OR12-AUTH-001", standard=STANDARD, category="auth", level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-AUTH-BEARER",),
     title="A request without a token is refused with 401",
     why="Without this, anyone who finds the address can download the district's student roster.",
     remediation="Require a valid OAuth 2.0 bearer token on every OneRoster endpoint; answer 401 when it is missing.",
@@ -73,6 +74,7 @@ def check_no_token_refused(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-AUTH-002", standard=STANDARD, category="auth", level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-AUTH-INVALID-TOKEN",),
     title="A request with an invalid bearer token is refused with 401",
     why="A provider that accepts any token protects student data with nothing at all.",
     remediation="Validate every bearer token against the ones your token endpoint issued; answer 401 otherwise.",
@@ -84,6 +86,7 @@ def check_bad_token_refused(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-AUTH-003", standard=STANDARD, category="auth", level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-AUTH-CLIENT-AUTH",),
     title="The token endpoint refuses a wrong client secret",
     why="If any secret gets a token, the district's credentials protect nothing.",
     remediation="Authenticate the client at the token endpoint and answer 401 invalid_client (RFC 6749 §5.2) "
@@ -108,6 +111,7 @@ def check_token_wrong_secret(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-AUTH-004", standard=STANDARD, category="auth", level="required", tags=("privacy",),
+    requirements=("OR12-REQ-AUTH-SCOPE-DEMOGRAPHICS",),
     title="Demographics are refused to a token without the demographics scope",
     why="Birth dates, sex and ethnicity must only reach applications the district allowed to see them.",
     remediation="Serve /demographics only to tokens granted "
@@ -129,6 +133,7 @@ def check_demographics_scope(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-AUTH-005", standard=STANDARD, category="auth", level="recommended",
+    requirements=("OR12-REQ-AUTH-FORBIDDEN",),
     title="A valid token lacking the needed scope is refused with 403, not 401",
     why="When a product tells a permission problem apart from a login problem, the district's staff can see "
         "at once that the app needs more rights rather than new credentials.",
@@ -166,6 +171,7 @@ def check_wrong_scope_is_403(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-AUTH-006", standard=STANDARD, category="auth", level="recommended",
+    requirements=("OR12-REQ-AUTH-SCOPE-NESTED",),
     title="The nested endpoints refuse a token holding only roster-core.readonly",
     why="A district that grants an app only the basic roster must be able to trust that the app cannot read "
         "more through the shortcut addresses.",
@@ -193,6 +199,7 @@ def check_nested_scope(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-AUTH-007", standard=STANDARD, category="auth", level="recommended",
+    requirements=("OR12-REQ-AUTH-CLIENT-CREDENTIALS", "OR12-REQ-AUTH-TOKEN-RESPONSE"),
     title="The token response says token_type Bearer and a positive expires_in",
     why="An app can only renew its access in time, without failed syncs, when the provider says how long a "
         "token lasts.",
@@ -225,6 +232,7 @@ def check_token_response(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-AUTH-008", standard=STANDARD, category="auth", level="recommended",
+    requirements=("OR12-REQ-AUTH-401-PAYLOAD",),
     title="A 401 answer names its reason: codeMinor unauthorisedrequest",
     why="When a sync is refused, the district's staff need the product to say plainly that the login was the "
         "problem.",

@@ -183,6 +183,13 @@ _PER_ENTITY: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 
 
+# The requirement (fixtures/requirements/oneroster-1.2.toml) each entity's check enforces.
+_ENTITY_REQUIREMENTS = {
+    "orgs": "OR12-REQ-DM-ORG", "academicSessions": "OR12-REQ-DM-ACADEMIC-SESSION", "courses": "OR12-REQ-DM-COURSE",
+    "classes": "OR12-REQ-DM-CLASS", "users": "OR12-REQ-DM-USER", "enrollments": "OR12-REQ-DM-ENROLLMENT",
+}
+
+
 def _make_required_check(check_id: str, endpoint: str, entity: str, dtype: str, fields: str, why: str) -> None:
     def run(oneroster: OneRosterSession) -> None:
         fail_if_issues(oneroster, [endpoint], (Rule.REQUIRED, Rule.TYPE),
@@ -198,6 +205,7 @@ def _make_required_check(check_id: str, endpoint: str, entity: str, dtype: str, 
         why=why,
         remediation=_REQUIRED_REMEDIATION.format(entity=entity, fields=fields),
         ref=f"{OPENAPI}: {dtype} (required, property types)",
+        requirements=(_ENTITY_REQUIREMENTS[endpoint],),
     )(run)
     globals()[name] = decorated
 
@@ -211,6 +219,7 @@ for _args in _PER_ENTITY:
 
 @check(
     id="OR12-DM-007", standard=STANDARD, category=CATEGORY, level="recommended", tags=("privacy",),
+    requirements=("OR12-REQ-DM-DEMOGRAPHICS", "OR12-REQ-DM-SOURCEDID-UNIQUE"),
     title="Every demographics record served by /demographics matches the 1.2 demographics model",
     why="Demographic data that does not follow the standard gets misread or dropped in state and federal "
         "reporting.",
@@ -239,6 +248,7 @@ def check_demographics_model(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-DM-008", standard=STANDARD, category=CATEGORY, level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-DM-VOCABULARY",),
     title="Every enumerated value (org type, session type, classType, role, roleType, enrollment role) is one "
           "of the 1.2 values, exactly as spelled, or an ext: extension",
     why="An application matches these words exactly; a \"Teacher\" or \"Scheduled\" it does not recognise "
@@ -259,6 +269,7 @@ def check_enumerations(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-DM-009", standard=STANDARD, category=CATEGORY, level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-DM-DATES",),
     title="dateLastModified is an RFC 3339 date-time; startDate, endDate, beginDate are YYYY-MM-DD dates; "
           "schoolYear is a 4-digit year",
     why="Applications sync only what changed since a given moment and schedule by calendar dates; dates in "
@@ -276,6 +287,7 @@ def check_date_formats(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-DM-010", standard=STANDARD, category=CATEGORY, level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-DM-GUIDREF",),
     title="Every reference to another record is an object {href, sourcedId, type} with the right type",
     why="Applications follow these links to connect students, classes and schools; a malformed link leaves "
         "records unconnected.",
@@ -293,6 +305,7 @@ def check_guidref_shape(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-DM-011", standard=STANDARD, category=CATEGORY, level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-DM-BOOLEAN-STRINGS",),
     title='Booleans (enabledUser, enrollment primary) are the strings "true" or "false"',
     why="Applications read these flags as the text the standard prescribes; anything else can lock users "
         "out or lose the primary teacher.",
@@ -306,6 +319,7 @@ def check_string_booleans(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-DM-012", standard=STANDARD, category=CATEGORY, level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-DM-STATUS",),
     title="Every record's status is active or tobedeleted",
     why="The status tells an application which records to keep and which to remove; an unknown status "
         "leaves departed students or staff with access.",
@@ -322,6 +336,7 @@ def check_status_values(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-DM-013", standard=STANDARD, category=CATEGORY, level="recommended",
+    requirements=("OR12-REQ-DM-CLOSED-MODEL",),
     title="Records carry no properties outside the 1.2 model (extensions go under metadata)",
     why="Extra, non-standard fields can be rejected by strict applications and may expose data the district "
         "did not agree to share.",
@@ -346,6 +361,7 @@ def check_no_extra_properties(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-DM-014", standard=STANDARD, category=CATEGORY, level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-DM-SOURCEDID-UNIQUE",),
     title="sourcedIds are unique within each collection",
     why="The sourcedId is how every application tells records apart; a repeated one makes two people or two "
         "classes collide.",

@@ -50,6 +50,7 @@ def _error_answers(oneroster: OneRosterSession) -> list[tuple[str, httpx.Respons
 
 @check(
     id="OR12-ERR-001", standard=STANDARD, category="errors", level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-ERR-404",),
     title="A single-object GET for an unknown sourcedId answers 404",
     why="A school system must be able to tell a record that does not exist from one that does; an empty "
         "success makes deleted students look present.",
@@ -63,6 +64,7 @@ def check_unknown_id_404(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-ERR-002", standard=STANDARD, category="errors", level="recommended",
+    requirements=("OR12-REQ-ERR-UNKNOWNOBJECT",),
     title="The 404 for an unknown sourcedId carries codeMinor unknownobject",
     why="A clear 'no such record' answer lets the district's staff fix a sync problem without guessing.",
     remediation='Put the reason in the 404 body: "imsx_CodeMinor": {"imsx_codeMinorField": '
@@ -83,6 +85,7 @@ def check_unknown_id_code_minor(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-ERR-003", standard=STANDARD, category="errors", level="recommended",
+    requirements=("OR12-REQ-ERR-STATUS-PAYLOAD",),
     title="Error answers (401, 404) carry a well-formed imsx_StatusInfoDType status payload",
     why="Integration tools read errors in the standard's format; a home-made error body leaves them unable to "
         "report what went wrong.",
@@ -118,6 +121,7 @@ def _is_json(content_type: str) -> bool:
 
 @check(
     id="OR12-ERR-004", standard=STANDARD, category="errors", level="recommended",
+    requirements=("OR12-REQ-ERR-JSON",),
     title="Error answers (401, 404) are labelled Content-Type application/json",
     why="Integration tools decide how to read an answer from its label; a mislabelled error is shown as "
         "garbage instead of its reason.",

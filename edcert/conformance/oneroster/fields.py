@@ -66,6 +66,7 @@ def collection_selection(oneroster: OneRosterSession, params: list[tuple[str, st
 
 @check(
     id="OR12-FLD-001", standard=STANDARD, category="fields", level="recommended",
+    requirements=("OR12-REQ-FLD-SELECT",),
     title="fields=a,b on a collection returns records holding only those fields",
     why="Applications ask only for the fields they need, so that no more student data than necessary "
         "leaves the district's systems.",
@@ -78,6 +79,7 @@ def check_fields_collection(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-FLD-002", standard=STANDARD, category="fields", level="recommended",
+    requirements=("OR12-REQ-FLD-SELECT",),
     title="fields=a,b on a single-record GET returns only those fields",
     why="Applications reading one record at a time also ask for only the fields they need, to limit the "
         "student data they receive.",
@@ -116,6 +118,7 @@ def single_record(response: httpx.Response, what: str) -> JSON:
 
 @check(
     id="OR12-FLD-003", standard=STANDARD, category="fields", level="recommended",
+    requirements=("OR12-REQ-FLD-FORM-STYLE",),
     title="The repeated form fields=a&fields=b (the OpenAPI's declared style) is honoured too",
     why="Applications generated from the standard's machine-readable description send the field list this "
         "way; a provider that ignores it sends them every field.",
@@ -129,6 +132,7 @@ def check_fields_repeated(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-FLD-004", standard=STANDARD, category="fields", level="recommended",
+    requirements=("OR12-REQ-FLD-INVALID",),
     title="An unknown name in fields is refused with 400 and codeMinor invalid_selection_field",
     why="If a mistyped field name is silently dropped, an application believes it received data that was "
         "never sent.",

@@ -198,10 +198,21 @@ def text_choice(oneroster: OneRosterSession) -> tuple[Collection, str, str]:
 # the predicates
 
 
+# The requirement (fixtures/requirements/oneroster-1.2.toml) each predicate check enforces.
+_REQUIREMENTS = {
+    "OR12-FILT-001": "OR12-REQ-FILT-EQUALITY", "OR12-FILT-002": "OR12-REQ-FILT-EQUALITY",
+    "OR12-FILT-003": "OR12-REQ-FILT-COMPARE", "OR12-FILT-004": "OR12-REQ-FILT-COMPARE",
+    "OR12-FILT-005": "OR12-REQ-FILT-COMPARE", "OR12-FILT-006": "OR12-REQ-FILT-COMPARE",
+    "OR12-FILT-007": "OR12-REQ-FILT-CONTAINS", "OR12-FILT-008": "OR12-REQ-FILT-LOGICAL",
+    "OR12-FILT-009": "OR12-REQ-FILT-LOGICAL", "OR12-FILT-010": "OR12-REQ-FILT-DELTA",
+}
+
+
 def _check_meta(check_id: str, title: str, why: str, expr: str) -> dict[str, Any]:
     return dict(
         id=check_id, standard=STANDARD, category="filtering", level="recommended",
         title=title, why=why, remediation=FILTER_REMEDIATION.format(expr=expr), ref=FILTER_REF,
+        requirements=(_REQUIREMENTS[check_id],),
     )
 
 
@@ -344,6 +355,7 @@ def check_filter_delta(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-FILT-011", standard=STANDARD, category="filtering", level="recommended",
+    requirements=("OR12-REQ-FILT-INVALID-FIELD",),
     title="A filter on an unknown field is refused with 400 and codeMinor invalid_filter_field",
     why="If a mistyped filter is silently ignored, an application asking for a few records receives the "
         "whole district and may treat it as the answer.",

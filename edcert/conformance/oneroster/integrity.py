@@ -181,14 +181,15 @@ def ids_of(oneroster: OneRosterSession, *endpoints: str) -> dict[str, set[str]]:
 
 
 def _integrity_check(check_id: str, title: str, why: str, remediation: str, ref: str, *,
-                     level: str = "required", tags: tuple[str, ...] = (CORE_TAG,)
+                     requirements: tuple[str, ...], level: str = "required", tags: tuple[str, ...] = (CORE_TAG,)
                      ) -> Callable[[Callable[[OneRosterSession], None]], Callable[[OneRosterSession], None]]:
     return check(id=check_id, standard=STANDARD, category=CATEGORY, level=level, tags=tags, title=title,
-                 why=why, remediation=remediation, ref=ref)
+                 why=why, remediation=remediation, ref=ref, requirements=requirements)
 
 
 @_integrity_check(
     "OR12-REF-001",
+    requirements=("OR12-REQ-REF-CLASS",),
     title="Every class's course, school and terms exist in /courses, /orgs and /academicSessions",
     why="A class linked to a course, school or term the system does not have cannot be set up for its "
         "students.",
@@ -207,6 +208,7 @@ def check_class_references(oneroster: OneRosterSession) -> None:
 
 @_integrity_check(
     "OR12-REF-002",
+    requirements=("OR12-REQ-REF-ENROLLMENT",),
     title="Every enrollment's user, class and school exist in /users, /classes and /orgs",
     why="An enrollment pointing at a person or class that does not exist loses a student from a class or "
         "puts an unknown account into it.",
@@ -225,6 +227,7 @@ def check_enrollment_references(oneroster: OneRosterSession) -> None:
 
 @_integrity_check(
     "OR12-REF-003",
+    requirements=("OR12-REQ-REF-USER",),
     title="Every user's roles[].org, primaryOrg and agents exist in /orgs and /users",
     why="A user tied to a school or a guardian that does not exist gets the wrong access or loses the link "
         "to their family.",
@@ -244,6 +247,7 @@ def check_user_references(oneroster: OneRosterSession) -> None:
 
 @_integrity_check(
     "OR12-REF-004",
+    requirements=("OR12-REQ-REF-COURSE",),
     title="Every course's org and schoolYear exist in /orgs and /academicSessions",
     why="A course attached to a school or school year the system does not have cannot be offered to anyone.",
     remediation="Make course.org name an org served by /orgs and course.schoolYear an academic session served "
@@ -310,6 +314,7 @@ def check_tree(oneroster: OneRosterSession, endpoint: str, what: str, expected: 
 
 @_integrity_check(
     "OR12-REF-005",
+    requirements=("OR12-REQ-REF-ORG-TREE",),
     title="Org parent and children links exist and agree with each other",
     why="Schools must sit under the right district; a broken hierarchy hides schools from district-level "
         "reports and permissions.",
@@ -325,6 +330,7 @@ def check_org_tree(oneroster: OneRosterSession) -> None:
 
 @_integrity_check(
     "OR12-REF-006",
+    requirements=("OR12-REQ-REF-SESSION-TREE",),
     title="Academic session parent and children links exist and agree with each other",
     why="Grading periods must sit in the right term; a broken calendar puts grades in the wrong marking "
         "period.",
@@ -340,6 +346,7 @@ def check_session_tree(oneroster: OneRosterSession) -> None:
 
 @_integrity_check(
     "OR12-REF-007",
+    requirements=("OR12-REQ-REF-DEMOGRAPHICS-USER",),
     title="Every demographics record belongs to a user (same sourcedId as a record of /users)",
     why="Demographic data that cannot be matched to a person is either useless or attached to the wrong "
         "student.",
@@ -367,6 +374,7 @@ def check_demographics_users(oneroster: OneRosterSession) -> None:
 
 @_integrity_check(
     "OR12-REF-008",
+    requirements=("OR12-REQ-REF-AGENTS-MUTUAL",),
     title="Agent links are mutual: when a user lists another as agent, that user lists them back",
     why="A guardian must see their child and the child's record must show the guardian; a one-way link "
         "breaks family access and notifications.",
@@ -744,6 +752,7 @@ def _make_nested_check(route: NestedRoute) -> None:
         id=route.check_id, standard=STANDARD, category=CATEGORY, level="recommended", tags=("nested",),
         title=route.title, why=route.why, remediation=route.remediation,
         ref=f"{REST_BINDING}: GET {path} (roster.readonly; outside Rostering Core)",
+        requirements=("OR12-REQ-NEST-CONSISTENT",),
     )(run)
     globals()[name] = decorated
 

@@ -59,6 +59,13 @@ OPERATIONS = {
     "demographics": ("getAllDemographics", "getDemographics"),
 }
 
+
+
+def requirement_of(operation: str) -> str:
+    """The requirement id (fixtures/requirements/oneroster-1.2.toml) of one operation of the 1.2 list."""
+    return f"OR12-REQ-OP-{operation}"
+
+
 # What each endpoint lists, in words a reader of the scorecard knows.
 NOUNS = {
     "academicSessions": ("academic sessions", "academic session"),
@@ -198,6 +205,7 @@ def _core_checks() -> None:
             remediation=f"Serve GET {{base}}/ims/oneroster/rostering/v1p2/{endpoint} with HTTP 200 and a JSON "
                         f'body {{"{key}": [ ... ]}} holding the records (paged with limit and offset).',
             ref=f"{REST_BINDING}, operation {OPERATIONS[endpoint][0]}; {OPENAPI}: its 200 response ({key} array)",
+            requirements=(requirement_of(OPERATIONS[endpoint][0]),),
         ))
 
         def single(oneroster: OneRosterSession, _endpoint: str = endpoint) -> None:
@@ -212,6 +220,7 @@ def _core_checks() -> None:
                         "(an object, not a list).",
             ref=f"{REST_BINDING}, operation {OPERATIONS[endpoint][1]}; {OPENAPI}: its 200 response "
                 f"({one_key} object)",
+            requirements=(requirement_of(OPERATIONS[endpoint][1]),),
         ))
 
 
@@ -232,6 +241,7 @@ def _demographics_checks() -> None:
         remediation="Serve GET {base}/ims/oneroster/rostering/v1p2/demographics (scope "
                     'roster-demographics.readonly) with HTTP 200 and a JSON body {"demographics": [ ... ]}.',
         ref=f"{REST_BINDING}, operation getAllDemographics; {OPENAPI}: its 200 response (demographics array)",
+        requirements=(requirement_of("getAllDemographics"),),
     ))
 
     def single(oneroster: OneRosterSession) -> None:
@@ -246,6 +256,7 @@ def _demographics_checks() -> None:
                     'JSON body {"demographics": {...}} (the singular key is also "demographics") holding the '
                     "record with that sourcedId.",
         ref=f"{REST_BINDING}, operation getDemographics; {OPENAPI}: its 200 response (demographics object)",
+        requirements=(requirement_of("getDemographics"),),
     ))
 
 
@@ -411,6 +422,7 @@ def _nested_checks() -> None:
                         f'with HTTP 200 and a JSON body {{"{key}": [ ... ]}} whose items are full records, each '
                         "with its sourcedId.",
             ref=f"{REST_BINDING}, operation {op.operation}; {OPENAPI}: its 200 response ({key} array)",
+            requirements=(requirement_of(op.operation),),
         ))
 
 

@@ -161,6 +161,7 @@ def few(items: list[str], cap: int = 3) -> str:
 
 @check(
     id="OR12-PAGE-001", standard=STANDARD, category="pagination", level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-PAGE-LIMIT",),
     title="A page never holds more records than the limit asked for",
     why="Applications ask for data in pages of a size they can handle; a provider that sends more can "
         "overwhelm them or make them skip records.",
@@ -182,6 +183,7 @@ def check_limit_respected(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-PAGE-002", standard=STANDARD, category="pagination", level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-PAGE-OFFSET",),
     title="offset=k starts the page at record k of the collection's default order",
     why="Applications read a large roster page by page; if a page does not start where asked, records are "
         "silently skipped or read twice.",
@@ -216,6 +218,7 @@ def check_offset_exact(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-PAGE-003", standard=STANDARD, category="pagination", level="required", tags=(CORE_TAG,),
+    requirements=("OR12-REQ-PAGE-COMPLETE",),
     title="Walking every page with a small limit yields each record exactly once",
     why="A district's roster is only complete if paging through it returns every student, class and "
         "enrollment once: no gaps, no duplicates.",
@@ -255,6 +258,7 @@ def check_walk_complete(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-PAGE-004", standard=STANDARD, category="pagination", level="recommended",
+    requirements=("OR12-REQ-PAGE-TOTAL-COUNT",),
     title="X-Total-Count, when sent, equals the number of records in the collection",
     why="Applications use the announced total to show progress and to know when they have every record; a "
         "wrong total makes them stop early or wait for records that do not exist.",
@@ -343,6 +347,7 @@ def link_problems(walk: Walk, page: WalkPage) -> list[str]:
 
 @check(
     id="OR12-PAGE-005", standard=STANDARD, category="pagination", level="recommended",
+    requirements=("OR12-REQ-PAGE-LINK",),
     title="The Link header, when sent, points next/last (and first/prev) at the right pages",
     why="Applications that follow the provider's own next-page links loop forever or skip records when those "
         "links point at the wrong page.",
@@ -375,6 +380,7 @@ def check_link_header(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-PAGE-006", standard=STANDARD, category="pagination", level="recommended",
+    requirements=("OR12-REQ-PAGE-DEFAULT-LIMIT",),
     title="Without a limit parameter a collection answers at most 100 records",
     why="Applications that do not ask for a page size rely on the standard's default of 100; a provider that "
         "sends the whole district at once can time out or exhaust them.",
@@ -397,6 +403,7 @@ def check_default_limit(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-PAGE-007", standard=STANDARD, category="pagination", level="recommended",
+    requirements=("OR12-REQ-PAGE-PAST-END",),
     title="An offset past the last record answers 200 with an empty list",
     why="Applications stop reading when a page comes back empty; an error there makes a complete download "
         "look like a failure.",

@@ -84,6 +84,7 @@ def run_sort(oneroster: OneRosterSession, descending: bool) -> None:
 
 @check(
     id="OR12-SORT-001", standard=STANDARD, category="sorting", level="recommended",
+    requirements=("OR12-REQ-SORT-ORDER",),
     title="sort=<field>&orderBy=asc returns the collection in ascending order of that field",
     why="Applications ask for lists in a predictable order (for example sessions by title) to show them to "
         "staff and to compare them between syncs.",
@@ -97,6 +98,7 @@ def check_sort_ascending(oneroster: OneRosterSession) -> None:
 
 @check(
     id="OR12-SORT-002", standard=STANDARD, category="sorting", level="recommended",
+    requirements=("OR12-REQ-SORT-ORDER",),
     title="sort=<field>&orderBy=desc returns the collection in descending order of that field",
     why="Applications ask for the newest or last-named records first; ignoring the requested direction "
         "shows them the wrong end of the list.",

@@ -5,7 +5,6 @@ the token is cached until ``expires_in`` runs out and refreshed once on 401.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Generator, Sequence
 
 import httpx
@@ -58,7 +57,7 @@ class OAuth2ClientCredentials(httpx.Auth):
             )
         try:
             data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # incl. 100,000-deep nesting, 10,000-digit ints
             raise TokenError(f"token endpoint {self.token_url} did not answer JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
             raise TokenError(f"token endpoint {self.token_url} answered without an access_token")
@@ -88,7 +87,7 @@ class OAuth2ClientCredentials(httpx.Auth):
 def _oauth_error(response: httpx.Response) -> str:
     try:
         data = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return ""
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         return f", error={data['error'][:60]}"
