@@ -1,7 +1,10 @@
 """Run edcert's suites against a sandbox started in this process (for the tests)."""
 from __future__ import annotations
 
+import json
+import textwrap
 from pathlib import Path
+from typing import Any
 
 from edcert.fixtures.districts import generate_district
 from edcert.harness.config import VendorConfig, parse_config
@@ -24,3 +27,20 @@ def run_sandbox(faults: tuple[str, ...] = (), *, out_dir: Path | None = None, si
                      client_secret=DEFAULT_CLIENT_SECRET)
     with SandboxServer(app) as server:
         return run(sandbox_config(server.base_url, **oneroster), out_dir=out_dir, keyword=keyword)
+
+
+def vendor_toml(path: Path, base_url: str, *, secret_env: str = "EDCERT_TEST_SECRET",  # noqa: S107 - an env var name
+                name: str = "edcert sandbox under test", **settings: Any) -> Path:
+    """A vendor configuration for the sandbox at ``base_url`` with extra ``[oneroster]`` settings."""
+    extra = "\n".join(f"{k} = {json.dumps(v)}" for k, v in settings.items())
+    path.write_text(textwrap.dedent(f"""\
+        [vendor]
+        name = "{name}"
+        [oneroster]
+        version = "1.2"
+        base_url = "{base_url}"
+        token_url = "{base_url}/oauth/token"
+        client_id = "{DEFAULT_CLIENT_ID}"
+        client_secret_env = "{secret_env}"
+        """) + extra + "\n")
+    return path

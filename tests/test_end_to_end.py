@@ -12,6 +12,7 @@ import pytest
 
 from edcert.fixtures.districts import generate_district
 from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, create_app
+from tests.sandbox_run import vendor_toml
 
 pytest_plugins = ["pytester"]
 
@@ -56,16 +57,8 @@ def test_pytest_plugin_runs_the_suites_and_a_districts_own_check(
 ) -> None:
     app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
     with SandboxServer(app) as server:
-        pytester.makefile(".toml", vendor=textwrap.dedent(f"""
-            [vendor]
-            name = "Plugin Vendor"
-            [oneroster]
-            version = "1.2"
-            base_url = "{server.base_url}"
-            token_url = "{server.base_url}/oauth/token"
-            client_id = "{DEFAULT_CLIENT_ID}"
-            client_secret_env = "PLUGIN_TEST_SECRET"
-        """))
+        vendor_toml(pytester.path / "vendor.toml", server.base_url, secret_env="PLUGIN_TEST_SECRET",
+                    name="Plugin Vendor")
         pytester.makepyfile(test_district=textwrap.dedent("""
             import edcert
 

@@ -16,6 +16,7 @@ import pytest
 
 from edcert.fixtures.districts import generate_district
 from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, create_app
+from tests.sandbox_run import vendor_toml
 
 pytest_plugins = ["pytester"]
 
@@ -202,16 +203,8 @@ def test_pytest_plugin_takes_a_profile_that_promotes_the_districts_own_check(
 ) -> None:
     app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
     with SandboxServer(app) as server:
-        pytester.makefile(".toml", vendor=textwrap.dedent(f"""
-            [vendor]
-            name = "Plugin Vendor"
-            [oneroster]
-            version = "1.2"
-            base_url = "{server.base_url}"
-            token_url = "{server.base_url}/oauth/token"
-            client_id = "{DEFAULT_CLIENT_ID}"
-            client_secret_env = "PLUGIN_POLICY_SECRET"
-        """))
+        vendor_toml(pytester.path / "vendor.toml", server.base_url, secret_env="PLUGIN_POLICY_SECRET",
+                    name="Plugin Vendor")
         pytester.makefile(".toml", profile='name = "Our district"\n[checks]\npromote = ["DIST-WISH-001"]\n')
         pytester.makefile(".toml", waivers='[[waiver]]\ncheck = "OR12-AUTH-001"\njustification = "x"\n'
                                            'expires = 2027-01-31\n')

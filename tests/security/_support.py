@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any
 
 from edcert.fixtures.districts import District, generate_district
 from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, create_app
+from tests.sandbox_run import vendor_toml  # noqa: F401 - the security tests import it from here
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY_SECRET = "canary-client-secret-7f3a9c2e51"
@@ -35,23 +35,6 @@ def measured_cli(tmp: Path, *args: str, env: dict[str, str] | None = None, timeo
                           env={**os.environ, **(env or {})})
     data = json.loads(stats.read_text()) if stats.exists() else {"exit_code": -1, "elapsed_s": 0, "peak_rss_mb": 0}
     return Measured(proc, proc.returncode, float(data["elapsed_s"]), float(data["peak_rss_mb"]))
-
-
-def vendor_toml(path: Path, base_url: str, *, secret_env: str = "EDCERT_TEST_SECRET",  # noqa: S107 - an env var name
-                **settings: Any) -> Path:
-    """A vendor configuration for the sandbox at ``base_url`` with extra ``[oneroster]`` settings."""
-    extra = "\n".join(f"{k} = {json.dumps(v)}" for k, v in settings.items())
-    path.write_text(textwrap.dedent(f"""\
-        [vendor]
-        name = "Hostile test vendor"
-        [oneroster]
-        version = "1.2"
-        base_url = "{base_url}"
-        token_url = "{base_url}/oauth/token"
-        client_id = "{DEFAULT_CLIENT_ID}"
-        client_secret_env = "{secret_env}"
-        """) + extra + "\n")
-    return path
 
 
 @contextmanager
