@@ -94,15 +94,19 @@ class Exchange(BaseModel):
             lname = name.lower()
             if lname == "authorization":
                 scheme = value.split(" ", 1)[0] if " " in value else "Bearer"
-                parts += ["-H", f"Authorization: {scheme} $EDCERT_TOKEN"]
+                if scheme.lower() == "basic":  # client authentication at a token endpoint
+                    parts += ["-u", "$EDCERT_CLIENT_ID:$EDCERT_CLIENT_SECRET"]
+                else:
+                    parts += ["-H", f"Authorization: {scheme} $EDCERT_TOKEN"]
             elif lname in {"accept", "content-type"}:
                 parts += ["-H", f"{name}: {value}"]
         if self.request_body:
             parts += ["--data", self.request_body]
         parts.append(self.url)
         rendered = " ".join(shlex.quote(p) for p in parts)
-        # keep the placeholder expandable by the shell
-        return rendered.replace("'Authorization: Bearer $EDCERT_TOKEN'", '"Authorization: Bearer $EDCERT_TOKEN"')
+        # keep the placeholders expandable by the shell
+        return (rendered.replace("'Authorization: Bearer $EDCERT_TOKEN'", '"Authorization: Bearer $EDCERT_TOKEN"')
+                .replace("'$EDCERT_CLIENT_ID:$EDCERT_CLIENT_SECRET'", '"$EDCERT_CLIENT_ID:$EDCERT_CLIENT_SECRET"'))
 
 
 class Redactor:

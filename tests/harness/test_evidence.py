@@ -68,3 +68,16 @@ def test_repro_uses_placeholder_for_the_token() -> None:
     assert "real-token" not in repro
     assert '"Authorization: Bearer $EDCERT_TOKEN"' in repro
     assert repro.startswith("curl ")
+
+
+def test_repro_of_a_token_request_uses_client_credential_placeholders() -> None:
+    rec = Recorder(Redactor())
+    ex = rec.record(method="POST", url="https://v.example/oauth/token",
+                    request_headers={"Authorization": "Basic ZWRjZXJ0OnNlY3JldA==",
+                                     "Content-Type": "application/x-www-form-urlencoded"},
+                    request_body=b"grant_type=client_credentials", status=200, response_headers={},
+                    response_body=b"{}", elapsed_ms=1.0)
+    repro = ex.repro()
+    assert "ZWRjZXJ0OnNlY3JldA" not in repro
+    assert '-u "$EDCERT_CLIENT_ID:$EDCERT_CLIENT_SECRET"' in repro
+    assert "$EDCERT_TOKEN" not in repro
