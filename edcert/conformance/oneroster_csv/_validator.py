@@ -162,11 +162,7 @@ def _shown(column: Column, value: str) -> str:
     return " (value not shown: personal data)" if column.personal else f" '{clip(value, 40)}'"
 
 
-@lru_cache(maxsize=4096)
-def _is_date(value: str) -> bool:
-    m = _DATE.fullmatch(value)
-    if m is None:
-        return False
+def _real_day(m: re.Match[str]) -> bool:
     try:
         date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
@@ -175,15 +171,15 @@ def _is_date(value: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
+def _is_date(value: str) -> bool:
+    m = _DATE.fullmatch(value)
+    return m is not None and _real_day(m)
+
+
+@lru_cache(maxsize=4096)
 def _is_datetime(value: str) -> bool:
     m = _DATETIME.fullmatch(value)
-    if m is None:
-        return False
-    try:
-        date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return False
-    return int(m[4]) < 24 and int(m[5]) < 60 and int(m[6]) < 60
+    return m is not None and _real_day(m) and int(m[4]) < 24 and int(m[5]) < 60 and int(m[6]) < 60
 
 
 def _describe_bad_guid(value: str) -> str:

@@ -12,17 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from edcert.harness.profile import KNOWN_STANDARDS
 from edcert.harness.scorecard import CheckResult, Outcome, Scorecard
 
-STANDARD_NAMES = {
-    "oneroster-1.1": "OneRoster 1.1",
-    "oneroster-1.2": "OneRoster 1.2",
-    "oneroster-csv-1.1": "OneRoster CSV 1.1",
-    "oneroster-csv-1.2": "OneRoster CSV 1.2",
-    "edfi-api": "Ed-Fi API",
-    "lti-1.3-tool": "LTI 1.3 tool",
-    "lti-1.3-platform": "LTI 1.3 platform",
-}
+STANDARD_NAMES = KNOWN_STANDARDS  # one table of standard names, kept with the profile's vocabulary
 # What each standard is for, in one phrase (the first screen's "tested against").
 STANDARD_PURPOSE = {
     "oneroster-1.1": "class rosters from the student information system",
