@@ -10,23 +10,21 @@ from edcert.fixtures.districts import generate_district
 from edcert.harness.config import VendorConfig, parse_config
 from edcert.harness.runner import RunResult, run
 from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, create_app
+from edcert.sandbox.vendor import SECRET_ENV, sandbox_vendor_data
 
 
 def sandbox_config(base_url: str, **oneroster: object) -> VendorConfig:
-    data = {
-        "vendor": {"name": "edcert sandbox under test"},
-        "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
-                      "client_id": DEFAULT_CLIENT_ID, "client_secret_env": "SANDBOX_SECRET", **oneroster},
-    }
-    return parse_config(data, env={"SANDBOX_SECRET": DEFAULT_CLIENT_SECRET})
+    data = sandbox_vendor_data(base_url, DEFAULT_CLIENT_ID, name="edcert sandbox under test", **oneroster)
+    return parse_config(data, env={SECRET_ENV: DEFAULT_CLIENT_SECRET})
 
 
 def run_sandbox(faults: tuple[str, ...] = (), *, out_dir: Path | None = None, size: str = "small",
-                keyword: str | None = None, **oneroster: object) -> RunResult:
+                keyword: str | None = None, only: list[str] | None = None, **oneroster: object) -> RunResult:
+    """Certify a sandbox with ``faults`` (every standard it serves, or ``only`` these)."""
     app = create_app(generate_district(size), faults=faults, client_id=DEFAULT_CLIENT_ID,
                      client_secret=DEFAULT_CLIENT_SECRET)
     with SandboxServer(app) as server:
-        return run(sandbox_config(server.base_url, **oneroster), out_dir=out_dir, keyword=keyword)
+        return run(sandbox_config(server.base_url, **oneroster), out_dir=out_dir, keyword=keyword, only=only)
 
 
 def vendor_toml(path: Path, base_url: str, *, secret_env: str = "EDCERT_TEST_SECRET",  # noqa: S107 - an env var name

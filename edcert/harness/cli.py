@@ -259,13 +259,12 @@ def run_cmd(config_path: Path, out: Path | None, only: tuple[str, ...], evidence
 
 
 def _sandbox_config(base_url: str, client_id: str, client_secret: str, faults: tuple[str, ...]) -> VendorConfig:
-    data = {
-        "vendor": {"name": "edcert reference sandbox" + (f" with {', '.join(faults)}" if faults else ""),
-                   "product": "edcert sandbox", "version": __version__},
-        "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
-                      "client_id": client_id, "client_secret_env": "EDCERT_SANDBOX_CLIENT_SECRET"},
-    }
-    return parse_config(data, source="sandbox", env={"EDCERT_SANDBOX_CLIENT_SECRET": client_secret})
+    from edcert.sandbox.vendor import SECRET_ENV, sandbox_vendor_data
+
+    data = sandbox_vendor_data(base_url, client_id,
+                               name="edcert reference sandbox" + (f" with {', '.join(faults)}" if faults else ""),
+                               product="edcert sandbox", version=__version__)
+    return parse_config(data, source="sandbox", env={SECRET_ENV: client_secret})
 
 
 def _district(value: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -26,13 +26,38 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class StandardTable(_Strict):
+    """One table of the vendor configuration: what the vendor claims for one standard (or family).
+
+    The harness treats every table alike: ``standards`` are the standards it claims; each
+    ``SecretStr`` field ``x`` is filled from the environment variable named by the field ``x_env``
+    (never from the file); ``PATH_FIELDS`` name file paths read relative to the configuration file.
+    """
+
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def secret_fields(self) -> list[str]:
+        return [name for name, field in type(self).model_fields.items() if field.annotation is SecretStr]
+
+    def secret_values(self) -> list[str]:
+        return [v for v in (getattr(self, n).get_secret_value() for n in self.secret_fields()) if v]
+
+    @property
+    def insecure(self) -> bool:
+        return getattr(self, "verify_tls", True) is False
+
+
 class VendorInfo(_Strict):
     name: Annotated[str, Field(min_length=1)]
     product: str = ""
     version: str = ""
 
 
-class HttpSettings(_Strict):
+class HttpSettings(StandardTable):
     """Settings every standard's table shares."""
 
     timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
@@ -90,6 +115,10 @@ class OneRosterConfig(HttpSettings):
         return f"oneroster-{self.version}"
 
     @property
+    def standards(self) -> tuple[str, ...]:
+        return (self.standard,)
+
+    @property
     def rostering_url(self) -> str:
         return f"{self.base_url}/ims/oneroster/rostering/v1p2"
 
@@ -97,9 +126,10 @@ class OneRosterConfig(HttpSettings):
 CSV_MAX_FILE_BYTES = 1 << 30
 
 
-class OneRosterCsvConfig(_Strict):
+class OneRosterCsvConfig(StandardTable):
     """A OneRoster CSV bundle (zip) to validate: ``[oneroster_csv] path = "...zip", version = "1.2"``."""
 
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ("path",)
     path: Annotated[str, Field(min_length=1)]
     version: Literal["1.1", "1.2"]
     max_file_bytes: Annotated[int, Field(gt=0)] = CSV_MAX_FILE_BYTES
@@ -108,32 +138,37 @@ class OneRosterCsvConfig(_Strict):
     def standard(self) -> str:
         return f"oneroster-csv-{self.version}"
 
+    @property
+    def standards(self) -> tuple[str, ...]:
+        return (self.standard,)
+
 
 class VendorConfig(_Strict):
-    """The whole vendor configuration file."""
+    """The whole vendor configuration file: ``[vendor]`` and one table per standard (family) claimed.
+
+    A new standard adds its table here as one more optional field; everything else (claimed
+    standards, secrets, TLS, paths) is handled for every table alike.
+    """
 
     vendor: VendorInfo
     oneroster: OneRosterConfig | None = None
     oneroster_csv: OneRosterCsvConfig | None = None
 
+    def tables(self) -> dict[str, StandardTable]:
+        """The standard tables present, by their TOML name, in declaration order."""
+        found = {name: getattr(self, name) for name in type(self).model_fields if name != "vendor"}
+        return {name: table for name, table in found.items() if table is not None}
+
     def claimed_standards(self) -> list[str]:
-        claimed = []
-        if self.oneroster is not None:
-            claimed.append(self.oneroster.standard)
-        if self.oneroster_csv is not None:
-            claimed.append(self.oneroster_csv.standard)
-        return claimed
+        return [standard for table in self.tables().values() for standard in table.standards]
 
     @property
     def insecure(self) -> bool:
         """TLS certificate verification is off for a claimed standard (``verify_tls = false`` or ``--insecure``)."""
-        return self.oneroster is not None and not self.oneroster.verify_tls
+        return any(table.insecure for table in self.tables().values())
 
     def secrets(self) -> list[str]:
-        values = []
-        if self.oneroster is not None:
-            values.append(self.oneroster.client_secret.get_secret_value())
-        return [v for v in values if v]
+        return [v for table in self.tables().values() for v in table.secret_values()]
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -156,18 +191,27 @@ def parse_config(data: dict[str, Any], *, source: str = "configuration", env: di
         first = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
         raise ConfigError(f"{source}: {_describe(dict(first))}{more}") from None
-    if config.oneroster is not None:
-        var = config.oneroster.client_secret_env
-        secret = environ.get(var)
-        if not secret:
-            raise ConfigError(
-                f"{source}: environment variable {var} (named by oneroster.client_secret_env) is not set"
-            )
-        config = config.model_copy(
-            update={"oneroster": config.oneroster.model_copy(update={"client_secret": SecretStr(secret)})}
-        )
-    if config.oneroster_csv is not None and not Path(config.oneroster_csv.path).is_file():
-        raise ConfigError(f"{source}: oneroster_csv.path {config.oneroster_csv.path}: no such file")
+    updates: dict[str, StandardTable] = {}
+    for name, table in config.tables().items():
+        filled: dict[str, SecretStr] = {}
+        for field in table.secret_fields():
+            var = getattr(table, f"{field}_env", None)
+            if not var:
+                continue
+            secret = environ.get(var)
+            if not secret:
+                raise ConfigError(
+                    f"{source}: environment variable {var} (named by {name}.{field}_env) is not set"
+                )
+            filled[field] = SecretStr(secret)
+        for field in table.PATH_FIELDS:
+            value = getattr(table, field)
+            if value is not None and not Path(value).is_file():
+                raise ConfigError(f"{source}: {name}.{field} {value}: no such file")
+        if filled:
+            updates[name] = table.model_copy(update=filled)
+    if updates:
+        config = config.model_copy(update=updates)
     if not config.claimed_standards():
         raise ConfigError(f"{source}: the vendor claims no standard (add e.g. an [oneroster] table)")
     return config
@@ -181,8 +225,13 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> VendorCo
     """
     p = Path(path)
     data = read_toml(p, "--config").data
-    csv_table = data.get("oneroster_csv")
-    if isinstance(csv_table, dict) and isinstance(csv_table.get("path"), str) and csv_table["path"]:
-        # a bundle named in the file is found relative to the file, not to the working directory
-        csv_table["path"] = str(p.parent / Path(csv_table["path"]).expanduser())
+    for name, field in VendorConfig.model_fields.items():
+        table = data.get(name)
+        kind = get_args(field.annotation)[0] if name != "vendor" else None
+        if not isinstance(table, dict) or kind is None:
+            continue
+        for key in kind.PATH_FIELDS:
+            # a file named in the configuration is found relative to it, not to the working directory
+            if isinstance(table.get(key), str) and table[key]:
+                table[key] = str(p.parent / Path(table[key]).expanduser())
     return parse_config(data, source=str(p), env=env)

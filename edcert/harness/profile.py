@@ -51,9 +51,14 @@ if TYPE_CHECKING:
 KNOWN_STANDARDS: dict[str, str] = {
     "oneroster-1.1": "OneRoster 1.1",
     "oneroster-1.2": "OneRoster 1.2",
+    "oneroster-gradebook-1.1": "OneRoster Gradebook 1.1",
+    "oneroster-gradebook-1.2": "OneRoster Gradebook 1.2",
+    "oneroster-resources-1.1": "OneRoster Resources 1.1",
+    "oneroster-resources-1.2": "OneRoster Resources 1.2",
     "oneroster-csv-1.1": "OneRoster CSV 1.1",
     "oneroster-csv-1.2": "OneRoster CSV 1.2",
     "edfi-api": "Ed-Fi API",
+    "edfi-client": "Ed-Fi API client",
     "lti-1.3-tool": "LTI 1.3 tool",
     "lti-1.3-platform": "LTI 1.3 platform",
 }

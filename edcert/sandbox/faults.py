@@ -10,6 +10,7 @@ one precise spot of the implementation through ``SandboxState.faulty(name)``.
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -291,10 +292,23 @@ _TRIPS: dict[str, tuple[str, ...]] = {
     "oneroster.nested.term-grading-periods-all": ("OR12-NEST-011",),
 }
 
-FAULTS: dict[str, Fault] = {
-    name: Fault(name=name, standard=_OR12, sentence=sentence, trips=_TRIPS.get(name, ()))
-    for name, sentence in _CATALOGUE
-}
+#: The other standards' catalogues: each module defines ``FAULTS: tuple[Fault, ...]`` (name, standard,
+#: sentence, trips). A new standard's sandbox adds its module here.
+FAULT_MODULES: tuple[str, ...] = ()
+
+
+def _catalogue() -> dict[str, Fault]:
+    faults = {name: Fault(name=name, standard=_OR12, sentence=sentence, trips=_TRIPS.get(name, ()))
+              for name, sentence in _CATALOGUE}
+    for module in FAULT_MODULES:
+        for fault in importlib.import_module(module).FAULTS:
+            if fault.name in faults:
+                raise ValueError(f"fault {fault.name!r} is defined twice ({module})")
+            faults[fault.name] = fault
+    return faults
+
+
+FAULTS: dict[str, Fault] = _catalogue()
 
 
 def validate_faults(names: Iterable[str]) -> frozenset[str]:
