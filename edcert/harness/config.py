@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from edcert.harness._tomlfile import read_toml
 from edcert.harness.errors import ConfigError
@@ -19,6 +19,12 @@ OR12_DEFAULT_SCOPES = (
     OR12_SCOPE_PREFIX + "roster-core.readonly",
     OR12_SCOPE_PREFIX + "roster.readonly",
     OR12_SCOPE_PREFIX + "roster-demographics.readonly",
+)
+OR11_SCOPE_PREFIX = "https://purl.imsglobal.org/spec/or/v1p1/scope/"
+OR11_DEFAULT_SCOPES = (
+    OR11_SCOPE_PREFIX + "roster-core.readonly",
+    OR11_SCOPE_PREFIX + "roster.readonly",
+    OR11_SCOPE_PREFIX + "roster-demographics.readonly",
 )
 
 
@@ -81,6 +87,18 @@ class HttpSettings(StandardTable):
         return value
 
 
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _server_root(value: str) -> str:
+    if "/ims/oneroster" in value:
+        raise ValueError("give the server root, without the '/ims/oneroster/...' part (edcert adds the service paths)")
+    return value
+
+
 class OneRosterConfig(HttpSettings):
     version: Literal["1.2"]
     base_url: str
@@ -94,21 +112,23 @@ class OneRosterConfig(HttpSettings):
     allow_writes: bool = False
     client_secret: SecretStr = Field(default=SecretStr(""), exclude=True, repr=False)
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _not_v1p1(cls, value: object) -> object:
+        if value == "1.1" or value == 1.1:
+            raise ValueError("OneRoster 1.1 has its own table: move these settings to an [oneroster_v1p1] table "
+                             "(auth = \"oauth1\" or \"oauth2\"); [oneroster] is for version 1.2")
+        return value
+
     @field_validator("base_url", "token_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
+    def _http_urls(cls, value: str) -> str:
+        return _http_url(value)
 
     @field_validator("base_url")
     @classmethod
     def _root_not_service(cls, value: str) -> str:
-        if "/ims/oneroster" in value:
-            raise ValueError(
-                "give the server root, without the '/ims/oneroster/...' part (edcert adds the service paths)"
-            )
-        return value
+        return _server_root(value)
 
     @property
     def standard(self) -> str:
@@ -121,6 +141,53 @@ class OneRosterConfig(HttpSettings):
     @property
     def rostering_url(self) -> str:
         return f"{self.base_url}/ims/oneroster/rostering/v1p2"
+
+
+class OneRoster11Config(HttpSettings):
+    """A OneRoster 1.1 provider (``[oneroster_v1p1]``): one base ``/ims/oneroster/v1p1`` for every service.
+
+    1.1 signs each request with OAuth 1.0a (two-legged: consumer key ``client_id`` and secret, no token);
+    providers that offer OAuth 2.0 client credentials with the v1p1 scopes are configured with
+    ``auth = "oauth2"`` and a ``token_url``.
+    """
+
+    base_url: str
+    auth: Literal["oauth1", "oauth2"] = "oauth1"
+    client_id: Annotated[str, Field(min_length=1)]
+    client_secret_env: Annotated[str, Field(min_length=1)]
+    signature_method: Literal["HMAC-SHA1", "HMAC-SHA256"] = "HMAC-SHA1"
+    signature_type: Literal["header", "query"] = "header"
+    token_url: str | None = None
+    scopes: tuple[str, ...] = OR11_DEFAULT_SCOPES
+    page_size: Annotated[int, Field(ge=1, le=10_000)] = 100
+    demographics: bool = True
+    nested: bool = True
+    allow_writes: bool = False
+    client_secret: SecretStr = Field(default=SecretStr(""), exclude=True, repr=False)
+
+    @field_validator("base_url", "token_url")
+    @classmethod
+    def _http_urls(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _root_not_service(cls, value: str) -> str:
+        return _server_root(value)
+
+    @model_validator(mode="after")
+    def _token_url_for_oauth2(self) -> OneRoster11Config:
+        if self.auth == "oauth2" and not self.token_url:
+            raise ValueError('auth = "oauth2" needs a token_url')
+        return self
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        return ("oneroster-1.1",)
+
+    @property
+    def rostering_url(self) -> str:
+        return f"{self.base_url}/ims/oneroster/v1p1"
 
 
 CSV_MAX_FILE_BYTES = 1 << 30
@@ -152,6 +219,7 @@ class VendorConfig(_Strict):
 
     vendor: VendorInfo
     oneroster: OneRosterConfig | None = None
+    oneroster_v1p1: OneRoster11Config | None = None
     oneroster_csv: OneRosterCsvConfig | None = None
 
     def tables(self) -> dict[str, StandardTable]:

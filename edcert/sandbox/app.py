@@ -1,7 +1,8 @@
 """The sandbox's root ASGI app: a thin composition of the standards it serves.
 
-Today: the OAuth 2.0 token endpoint (``POST /oauth/token``) and the OneRoster
-1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2``. Ed-Fi and LTI
+Today: the OAuth 2.0 token endpoint (``POST /oauth/token``), the OneRoster
+1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2`` and the
+OneRoster 1.1 provider (OAuth 1.0a signed) under ``/ims/oneroster/v1p1``. Ed-Fi and LTI
 get mounted here the same way.
 """
 from __future__ import annotations
@@ -18,10 +19,12 @@ from edcert.sandbox.faults import validate_faults
 from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
 from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
+from edcert.sandbox.oneroster.app_v1p1 import V1P1_BASE, V1P1_SCOPES, create_oneroster11_app
 from edcert.sandbox.oneroster.model import ROSTERING_SCOPES
 from edcert.sandbox.state import Clock, SandboxState, TokenStore
 
 TOKEN_PATH = "/oauth/token"
+V1P1_TOKEN_PATH = "/oauth/v1p1/token"
 
 
 def create_app(
@@ -61,7 +64,10 @@ def create_app(
     app = Starlette(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
+            # OneRoster 1.1 over OAuth 2.0 (a provider's option; 1.1 itself signs with OAuth 1.0a): v1p1 scopes
+            Route(V1P1_TOKEN_PATH, token_endpoint(state, scopes=V1P1_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
+            Mount(V1P1_BASE, app=create_oneroster11_app(district, state)),
         ],
         middleware=middleware,
     )

@@ -20,4 +20,6 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
         "vendor": {"name": name, "product": product, "version": version},
         "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
                       "client_id": client_id, "client_secret_env": SECRET_ENV, **oneroster},
+        "oneroster_v1p1": {"base_url": base_url, "auth": "oauth1", "client_id": client_id,
+                           "client_secret_env": SECRET_ENV, "signature_method": "HMAC-SHA256"},
     }

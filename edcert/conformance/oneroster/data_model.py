@@ -64,7 +64,7 @@ def validated(oneroster: OneRosterSession, endpoint: str) -> tuple[Collection, l
     key = id(collection)
     found = _CACHE.get(key)
     if found is None or found.ref() is not collection:
-        shape = SHAPES[endpoint]
+        shape = getattr(oneroster, "shapes", SHAPES)[endpoint]  # a 1.1 session brings the 1.1 shapes
         found = _Validated(weakref.ref(collection), [validate(r, shape) for r in collection.records])
         _CACHE[key] = found
         weakref.finalize(collection, _CACHE.pop, key, None)

@@ -32,7 +32,7 @@ import pytest
 
 from edcert.conformance.oneroster._common import CORE_TAG, REST_BINDING, STANDARD, evidence
 from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, SINGLE_KEYS, OneRosterSession, page_records
-from edcert.conformance.oneroster.models import id_list, join_groups, plural, record_id, ref_id, ref_ids
+from edcert.conformance.oneroster.models import id_list, join_groups, plural, record_id, ref_id, ref_ids, user_roles
 from edcert.harness import check
 from edcert.harness.errors import Failure, NotApplicable
 from edcert.harness.evidence import Exchange
@@ -78,11 +78,8 @@ def many(prop: str) -> Getter:
 
 
 def role_orgs(user: JSON) -> list[str]:
-    """The orgs a user's roles[] name."""
-    roles = user.get("roles")
-    if not isinstance(roles, list):
-        return []
-    return [x for x in (ref_id(r, "org") for r in roles if isinstance(r, dict)) if x]
+    """The orgs a user's roles[] name (1.1: its orgs)."""
+    return [org for _, org in user_roles(user) if org]
 
 
 def find_dangling(endpoint: str, records: list[JSON], paths: Iterable[tuple[str, str, Getter]],
@@ -425,8 +422,7 @@ def active(record: JSON | None) -> bool:
 
 
 def has_role(user: JSON, role: str) -> bool:
-    roles = user.get("roles")
-    return isinstance(roles, list) and any(isinstance(r, dict) and r.get("role") == role for r in roles)
+    return any(name == role for name, _ in user_roles(user))
 
 
 class Flat:
@@ -510,14 +506,12 @@ def _school_users(role: str) -> Builder:
         schools = {k for k, v in flat.by_id("orgs").items() if v.get("type") == "school"}
         out: dict[str, Expected] = defaultdict(Expected)
         for user in flat.records("users"):
-            uid, roles = user.get("sourcedId"), user.get("roles")
-            if not isinstance(uid, str) or not isinstance(roles, list):
+            uid = user.get("sourcedId")
+            if not isinstance(uid, str):
                 continue
-            for entry in roles:
-                if isinstance(entry, dict) and entry.get("role") == role:
-                    oid = ref_id(entry, "org")
-                    if oid in schools:
-                        out[oid].add(uid, active(user))
+            for name, oid in user_roles(user):
+                if name == role and oid in schools:
+                    out[oid].add(uid, active(user))
         # a provider may also count users enrolled with that role in the school's classes
         for enrollment in flat.records("enrollments"):
             sid, uid = ref_id(enrollment, "school"), ref_id(enrollment, "user")

@@ -519,6 +519,17 @@ def ref_id(record: dict[str, Any], key: str) -> str | None:
     return None
 
 
+def user_roles(user: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """A user's (role, org sourcedId) pairs: its 1.2 ``roles[]``, or 1.1's one ``role`` at each of its ``orgs``."""
+    roles = user.get("roles")
+    if isinstance(roles, list):
+        return [(r["role"], ref_id(r, "org")) for r in roles if isinstance(r, dict) and isinstance(r.get("role"), str)]
+    role = user.get("role")
+    if isinstance(role, str):
+        return [(role, org) for org in ref_ids(user, "orgs")] or [(role, None)]
+    return []
+
+
 def ref_ids(record: dict[str, Any], key: str) -> list[str]:
     """The sourcedIds a list-of-GUIDRefs property points at (unreadable items skipped)."""
     refs = record.get(key)

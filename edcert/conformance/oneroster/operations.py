@@ -31,6 +31,7 @@ from edcert.conformance.oneroster._fixtures import (
     OneRosterSession,
     page_records,
 )
+from edcert.conformance.oneroster.models import user_roles
 from edcert.harness import check
 from edcert.harness.errors import Failure, NotApplicable
 from edcert.harness.http import json_body
@@ -85,8 +86,7 @@ NOUNS = {
 
 def _has_role(role: str) -> Callable[[Record], bool]:
     def keep(record: Record) -> bool:
-        roles = record.get("roles")
-        return isinstance(roles, list) and any(isinstance(r, dict) and r.get("role") == role for r in roles)
+        return any(name == role for name, _ in user_roles(record))
 
     return keep
 
