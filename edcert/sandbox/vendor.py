@@ -11,15 +11,18 @@ SECRET_ENV = "EDCERT_SANDBOX_CLIENT_SECRET"
 
 
 def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert reference sandbox",
-                        product: str = "", version: str = "", **oneroster: Any) -> dict[str, Any]:
+                        product: str = "", version: str = "", v1p1: dict[str, Any] | None = None,
+                        **oneroster: Any) -> dict[str, Any]:
     """The parsed-TOML form of the sandbox's vendor configuration (secrets in ``SECRET_ENV``).
 
-    ``oneroster`` overrides settings of the ``[oneroster]`` table (e.g. ``timeout``).
+    ``oneroster`` overrides settings of the ``[oneroster]`` table (e.g. ``timeout``), ``v1p1`` those of the
+    ``[oneroster_v1p1]`` table (e.g. ``{"auth": "oauth2"}``: its token endpoint is ``/oauth/v1p1/token``).
     """
     return {
         "vendor": {"name": name, "product": product, "version": version},
         "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
                       "client_id": client_id, "client_secret_env": SECRET_ENV, **oneroster},
         "oneroster_v1p1": {"base_url": base_url, "auth": "oauth1", "client_id": client_id,
-                           "client_secret_env": SECRET_ENV, "signature_method": "HMAC-SHA256"},
+                           "client_secret_env": SECRET_ENV, "signature_method": "HMAC-SHA256",
+                           "token_url": f"{base_url}/oauth/v1p1/token", **(v1p1 or {})},
     }
