@@ -69,7 +69,8 @@ def test_clock_skew_rejection_is_reported_as_such() -> None:
                                            "Date": date}, text="{}")
     assert timestamp_refused(refused)
     assert "clock" in clock_skew_message(refused) and "ahead of" in clock_skew_message(refused)
-    assert not timestamp_refused(httpx.Response(401, headers={"WWW-Authenticate": 'OAuth oauth_problem="signature_invalid"'}))
+    wrong = httpx.Response(401, headers={"WWW-Authenticate": 'OAuth oauth_problem="signature_invalid"'})
+    assert not timestamp_refused(wrong)
 
     def refuse(request: httpx.Request) -> httpx.Response:
         return refused
