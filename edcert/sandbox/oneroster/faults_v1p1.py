@@ -59,6 +59,10 @@ _SHARED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "plural key.", _range("OPS", 12, 22) + _ids("OPS-024")),
     ("envelope.subset-collections-own-key", "/students, /teachers, /schools, /terms and /gradingPeriods wrap their "
      "lists under their own name.", _ids("OPS-005", "OPS-007", "OPS-008", "OPS-009", "OPS-010")),
+    ("envelope.collections-under-data", "Every collection answer wraps its records under \"data\" instead of the "
+     "entity's plural key.", _range("OPS", 1, 41) + _range("PAGE", 1, 7)
+     + _range("FILT", 1, 10) + _range("FLD", 1, 3) + _range("SORT", 1, 2) + _range("DM", 1, 14)
+     + _range("REF", 1, 8) + _range("NEST", 1, 11)),
     ("ops.nested-not-implemented", "The 17 nested endpoints do not exist (404).",
      _range("OPS", 25, 41) + _range("NEST", 1, 11)),
     ("ops.demographics-missing", "The two demographics endpoints do not exist (404).",
