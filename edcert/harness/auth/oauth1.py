@@ -94,7 +94,8 @@ class OAuth1Signer(httpx.Auth):
 
 
 def _is_form(request: httpx.Request) -> bool:
-    return request.headers.get("Content-Type", "").split(";")[0].strip() == "application/x-www-form-urlencoded"
+    media: str = request.headers.get("Content-Type", "").split(";")[0].strip()
+    return media == "application/x-www-form-urlencoded"
 
 
 def timestamp_refused(response: httpx.Response) -> bool:

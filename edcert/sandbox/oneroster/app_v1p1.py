@@ -105,7 +105,8 @@ def record_v1p1(record: JSON) -> JSON:
         record = user_v1p1(record)
     elif "birthDate" in record and record.get("sex") not in (None, "male", "female"):
         record = {k: v for k, v in record.items() if k != "sex"}
-    return _href_v1p1(record)
+    converted: JSON = _href_v1p1(record)
+    return converted
 
 
 def _convert_all(value: Any, memo: dict[int, Any]) -> Any:
