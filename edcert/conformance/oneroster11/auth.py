@@ -23,7 +23,7 @@ from edcert.harness.errors import Failure, NotApplicable
 OAUTH1 = "RFC 5849 (OAuth 1.0a) §3.1-3.4"
 SIGNING = f"{REST_BINDING} §2 (OAuth 1.0a two-legged request signing); {OAUTH1}"
 WRONG_SECRET = "edcert-wrong-secret"  # noqa: S105 - deliberately wrong, to be refused
-SPACED_FILTER = "familyName='O Brien' OR familyName!='d''Arcy x'"
+SPACED_FILTER = "familyName='O Brien' OR givenName='Mary Ann'"
 
 
 def _oauth1(oneroster11: OneRoster11Session) -> None:
@@ -103,11 +103,12 @@ def check_spaced_filter_signed(oneroster11: OneRoster11Session) -> None:
     what = f"GET /users?filter={SPACED_FILTER} (signed)"
     response = shared_probe(oneroster11, "GET /users with a spaced filter",
                             lambda: oneroster11.get("/users", params={"filter": SPACED_FILTER, "limit": 1}))
-    if response.status_code == 401:
-        raise Failure(f"{what}: refused with 401 although the signature is right: the provider does not sign "
-                      "encoded spaces and quotes the RFC 5849 way", expected="HTTP 200",
-                      received="HTTP 401", exchanges=evidence(response))
-    expect_status(response, 200, what)
+    if response.status_code in (401, 403):
+        raise Failure(f"{what}: refused with {response.status_code} although the signature is right: the provider "
+                      "does not sign encoded spaces and quotes the RFC 5849 way", expected="HTTP 200",
+                      received=f"HTTP {response.status_code}", exchanges=evidence(response))
+    # a 400 judges the filter, not the signature: the request got past authentication (the filter checks judge it)
+    expect_status(response, {200, 400}, what)
 
 
 @check(
