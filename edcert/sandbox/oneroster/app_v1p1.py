@@ -156,6 +156,15 @@ class OneRoster11Provider(OneRosterProvider):
             out["user"].append(without("username"))
         if faulty("model.user-role-outside-vocabulary"):
             out["user"].append(lambda r: {**r, "role": "paraprofessional"} if r.get("role") == "aide" else r)
+        if faulty("model.users-in-v1p2-shape"):
+
+            def v1p2_user(r: JSON) -> JSON:
+                orgs = r.get("orgs") if isinstance(r.get("orgs"), list) else []
+                roles = [{"roleType": "primary" if i == 0 else "secondary", "role": r.get("role"), "org": org}
+                         for i, org in enumerate(orgs)]
+                return {**{k: v for k, v in r.items() if k not in ("role", "orgs")}, "roles": roles}
+
+            out["user"].append(v1p2_user)
         if faulty("integrity.dangling-user-org"):
             ghost = {"href": f"{V1P1_BASE}/orgs/00000000-0000-4000-8000-00000000d0e1",
                      "sourcedId": "00000000-0000-4000-8000-00000000d0e1", "type": "org"}

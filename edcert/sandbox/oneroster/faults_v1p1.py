@@ -42,6 +42,8 @@ _OWN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("model.user-missing-username", "Users are served without the username 1.1 requires.", _ids("DM-005")),
     ("model.user-role-outside-vocabulary", "Aides are served with role 'paraprofessional', outside the 1.1 "
      "vocabulary and without the ext: prefix.", _ids("DM-008")),
+    ("model.users-in-v1p2-shape", "Users are served in the 1.2 shape (roles[] of roleType/role/org) instead of "
+     "1.1's role and orgs.", _ids("DM-005", "DM-013")),
     ("integrity.dangling-user-org", "Students list, in orgs, an org that does not exist.", _ids("REF-003")),
 )
 
