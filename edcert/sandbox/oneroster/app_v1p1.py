@@ -159,7 +159,7 @@ class OneRoster11Provider(OneRosterProvider):
         if faulty("model.users-in-v1p2-shape"):
 
             def v1p2_user(r: JSON) -> JSON:
-                orgs = r.get("orgs") if isinstance(r.get("orgs"), list) else []
+                orgs: list[JSON] = r["orgs"] if isinstance(r.get("orgs"), list) else []
                 roles = [{"roleType": "primary" if i == 0 else "secondary", "role": r.get("role"), "org": org}
                          for i, org in enumerate(orgs)]
                 return {**{k: v for k, v in r.items() if k not in ("role", "orgs")}, "roles": roles}
