@@ -139,7 +139,7 @@ class Redactor:
             return self.text(url)
         pairs = []
         for key, val in parse_qsl(parts.query, keep_blank_values=True):
-            if key.lower() in {"client_secret", "access_token", "token", "id_token", "api_key"}:
+            if key.lower() in {"client_secret", "access_token", "token", "id_token", "api_key", "oauth_signature"}:
                 val = REDACTED
             elif key == "filter" and self.mode == "masked":
                 val = _PII_FILTER.sub(lambda m: m.group(1) + f"'{MASKED}'", val)

@@ -100,3 +100,13 @@ def test_version_11_in_the_12_table_names_the_v1p1_table() -> None:
     with pytest.raises(ConfigError, match=r"\[oneroster_v1p1\]") as info:
         parse_config(data, env={"S": "x"})
     assert "\n" not in str(info.value)
+
+
+def test_a_query_signature_never_reaches_the_evidence() -> None:
+    from edcert.harness.evidence import Redactor
+
+    request = signed(OAuth1Signer(KEY, SECRET, signature_type="query"))
+    signature = dict(request.url.params)["oauth_signature"]
+    shown = Redactor("masked", ()).url(str(request.url))
+    assert httpx.URL(shown).params["oauth_signature"] == "[redacted]" != signature
+    assert httpx.URL(shown).params["limit"] == "5"
