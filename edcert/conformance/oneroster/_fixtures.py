@@ -1,6 +1,11 @@
 """Session fixtures of the OneRoster suite: one client, collections fetched once per run."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +71,7 @@ class OneRosterSession:
             allow_writes=config.allow_writes, token_urls=(config.token_url,),
         )
         self._collections: dict[str, Collection | Failure] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     def auth_for(self, scopes: tuple[str, ...] | list[str]) -> OAuth2ClientCredentials:
         """A token source asking for exactly these scopes (cached per scope set)."""
@@ -117,38 +123,108 @@ class OneRosterSession:
         seen: set[str] = set()
         offset = 0
         max_pages = min(MAX_PAGES, self.config.max_pages)
-        for _ in range(max_pages):
-            response = self.get(f"/{endpoint}", params={"limit": limit, "offset": offset})
-            ex = exchange_of(response)
-            if ex is not None:
-                out.pages.append(ex)
-            records = page_records(response, key, f"GET /{endpoint}")
-            total = response.headers.get("X-Total-Count")
-            out.total_counts.append(total)
-            ids = {r["sourcedId"] for r in records if isinstance(r.get("sourcedId"), str)}
-            if offset and records and not ids - seen:
-                # A page of nothing new: offset is not advancing. Stop rather than loop forever.
-                raise Failure(
-                    f"GET /{endpoint} at offset {offset} returned only records already seen on earlier "
-                    "pages: paging with limit and offset does not advance, so the collection cannot be read",
-                    expected=f"records {offset + 1}..{offset + limit}",
-                    received="the same records again", exchanges=out.pages[-1:],
-                )
-            seen |= ids
-            out.records.extend(records)
-            offset += len(records)
-            if not records:
-                return out
-            if len(records) < limit and (total is None or not total.isdigit() or int(total) <= offset):
-                # A short page ends the collection, unless the provider's own count says there is more
-                # (a capped page size): then read on.
-                return out
+        ahead = _ReadAhead(self, endpoint, limit)
+        try:
+            for page_no in range(max_pages):
+                response = ahead.take(offset)
+                ex = exchange_of(response)
+                if ex is not None:
+                    out.pages.append(ex)
+                records = page_records(response, key, f"GET /{endpoint}")
+                total = response.headers.get("X-Total-Count")
+                out.total_counts.append(total)
+                ids = {r["sourcedId"] for r in records if isinstance(r.get("sourcedId"), str)}
+                if offset and records and not ids - seen:
+                    # A page of nothing new: offset is not advancing. Stop rather than loop forever.
+                    raise Failure(
+                        f"GET /{endpoint} at offset {offset} returned only records already seen on earlier "
+                        "pages: paging with limit and offset does not advance, so the collection cannot be read",
+                        expected=f"records {offset + 1}..{offset + limit}",
+                        received="the same records again", exchanges=out.pages[-1:],
+                    )
+                seen |= ids
+                out.records.extend(records)
+                offset += len(records)
+                if not records:
+                    return out
+                if len(records) < limit and (total is None or not total.isdigit() or int(total) <= offset):
+                    # A short page ends the collection, unless the provider's own count says there is more
+                    # (a capped page size): then read on.
+                    return out
+                if page_no == 0 and len(records) == limit and total is not None and total.isdigit():
+                    # The first page was full and the provider counts: the pages still to read are known,
+                    # so read them ahead, a few at a time, exactly as the loop would ask for them.
+                    ahead.plan(range(offset, int(total) + 1, limit)[: max_pages - 1])
+        finally:
+            ahead.close()
         raise Failure(f"GET /{endpoint} never reached its last page in {max_pages} pages (max_pages): every page "
                       "was full and brought new records", expected="a short or empty last page",
                       received=f"{max_pages} full pages, {len(out.records)} records", exchanges=out.pages[-1:])
 
+    def page(self, endpoint: str, limit: int, offset: int) -> httpx.Response:
+        """One page of a collection, as ``collection`` reads it."""
+        return self.get(f"/{endpoint}", params={"limit": limit, "offset": offset})
+
+    def pool(self) -> ThreadPoolExecutor:
+        """The threads reading pages ahead (``concurrency`` of them), made on first use."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="edcert-pages")
+        return self._pool
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
+
+
+class _ReadAhead:
+    """Pages of one collection requested ahead of the reader, at most ``concurrency`` in flight.
+
+    The reader still takes the pages one by one, in order, and judges each as before; reading ahead
+    only overlaps the waiting. A page that comes back with fewer records than planned (a provider
+    capping its page size) leaves the plan: what was asked ahead is dropped and reading goes on one
+    page at a time. The rate limit holds for every request, whichever thread sends it.
+    """
+
+    def __init__(self, session: OneRosterSession, endpoint: str, limit: int) -> None:
+        self.session = session
+        self.endpoint = endpoint
+        self.limit = limit
+        self.width = session.config.concurrency
+        self.planned: Iterator[int] = iter(())
+        self.window: deque[tuple[int, Future[httpx.Response]]] = deque()
+
+    def plan(self, offsets: Sequence[int]) -> None:
+        if self.width > 1:
+            self.planned = iter(offsets)
+            self._refill()
+
+    def _refill(self) -> None:
+        while len(self.window) < self.width:
+            offset = next(self.planned, None)
+            if offset is None:
+                return
+            # each page runs in a copy of the caller's context, so its exchange lands with the check reading
+            context = contextvars.copy_context()
+            future = self.session.pool().submit(context.run, self.session.page, self.endpoint, self.limit, offset)
+            self.window.append((offset, future))
+
+    def take(self, offset: int) -> httpx.Response:
+        if self.window and self.window[0][0] == offset:
+            _, future = self.window.popleft()
+            self._refill()
+            return future.result()
+        self.close()
+        return self.session.page(self.endpoint, self.limit, offset)
+
+    def close(self) -> None:
+        """Drop the plan; wait for pages already on the wire (so no request outlives the read)."""
+        self.planned = iter(())
+        while self.window:
+            _, future = self.window.popleft()
+            if not future.cancel():
+                with contextlib.suppress(Exception):
+                    future.result()
 
 
 def page_records(response: httpx.Response, key: str, what: str) -> list[dict[str, Any]]:
