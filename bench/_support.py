@@ -20,10 +20,15 @@ RESULTS = Path(os.environ.get("EDCERT_BENCH_RESULTS", ROOT / "bench" / "results"
 
 
 @contextmanager
-def sandbox_process(size: str, *, faults: tuple[str, ...] = ()) -> Iterator[tuple[str, int]]:
-    """Start ``python -m bench._sandbox SIZE`` and yield (its base URL, its pid); stop it on exit."""
+def sandbox_process(size: str, *, faults: tuple[str, ...] = (), arrivals: Path | None = None
+                    ) -> Iterator[tuple[str, int]]:
+    """Start ``python -m bench._sandbox SIZE`` and yield (its base URL, its pid); stop it on exit.
+
+    With ``arrivals``, the sandbox writes there the arrival time of every request it served when it stops.
+    """
     cmd = [sys.executable, "-m", "bench._sandbox", size, *faults]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # noqa: S603 - our own module
+    env = {**os.environ, "EDCERT_BENCH_ARRIVALS": str(arrivals)} if arrivals else None
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)  # noqa: S603 - our own module
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
