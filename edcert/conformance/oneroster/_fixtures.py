@@ -4,10 +4,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -36,6 +36,7 @@ SCOPE_CORE = OR12_SCOPE_PREFIX + "roster-core.readonly"
 SCOPE_ROSTER = OR12_SCOPE_PREFIX + "roster.readonly"
 SCOPE_DEMOGRAPHICS = OR12_SCOPE_PREFIX + "roster-demographics.readonly"
 MAX_PAGES = 100_000
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,8 +49,14 @@ class Collection:
     pages: list[Exchange] = field(default_factory=list)
     total_counts: list[str | None] = field(default_factory=list)
 
+    _index: tuple[int, dict[str, dict[str, Any]]] | None = field(default=None, init=False, repr=False, compare=False)
+
     def by_id(self) -> dict[str, dict[str, Any]]:
-        return {r["sourcedId"]: r for r in self.records if isinstance(r.get("sourcedId"), str)}
+        """The records by sourcedId (the last one wins), built once: many checks ask; do not modify it."""
+        if self._index is None or self._index[0] != len(self.records):
+            index = {r["sourcedId"]: r for r in self.records if isinstance(r.get("sourcedId"), str)}
+            self._index = (len(self.records), index)
+        return self._index[1]
 
     def evidence(self) -> list[Exchange]:
         return self.pages[:1]
@@ -72,6 +79,7 @@ class OneRosterSession:
         )
         self._collections: dict[str, Collection | Failure] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._derived: dict[str, Any] = {}
 
     def auth_for(self, scopes: tuple[str, ...] | list[str]) -> OAuth2ClientCredentials:
         """A token source asking for exactly these scopes (cached per scope set)."""
@@ -96,6 +104,13 @@ class OneRosterSession:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         url, headers, body = ClientAuth(client_id, client_secret).prepare("POST", self.config.token_url, headers, body)
         return self.client.request("POST", url, headers=headers, content=body.encode(), auth=None)
+
+    def derived(self, key: str, factory: Callable[[], T]) -> T:
+        """Something computed from the collections once per run and shared by checks (e.g. an index)."""
+        if key not in self._derived:
+            self._derived[key] = factory()
+        found: T = self._derived[key]
+        return found
 
     def collection(self, endpoint: str) -> Collection:
         """All records of a flat collection endpoint (``users``, ``classes``…), fetched once.
