@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import pairwise
 from typing import Any
 
 from bench import csv_stream, end_to_end, politeness, validation
@@ -18,6 +19,11 @@ def _yes(met: bool) -> str:
     return "met" if met else "**not met**"
 
 
+def marginal(small: dict[str, Any], large: dict[str, Any], key: str) -> float:
+    """Microseconds each record beyond the smaller run's added: constant when cost grows linearly."""
+    return (large[key] - small[key]) / (large["records_read"] - small["records_read"]) * 1e6
+
+
 def table(data: dict[str, Any]) -> str:
     rows = ["| | measure | edcert | floor / peer | ratio | target | |", "| --- | --- | --- | --- | --- | --- | --- |"]
     e2e = data.get("end_to_end", {})
@@ -25,8 +31,9 @@ def table(data: dict[str, Any]) -> str:
     top = runs.get(e2e.get("p1", {}).get("size", ""), {})
     if top:
         rows.append(f"| P1 | full OneRoster 1.2 suite, {top['size']} district ({top['records_read']:,} records) | "
-                    f"{top['edcert_wall_s']:.1f} s | {top['floor_wall_s']:.1f} s (httpx, same pages, concurrency "
-                    f"{top['concurrency']}) | {top['p1_ratio']:.2f}x | <= 1.3x | {_yes(e2e['p1']['met'])} |")
+                    f"{top['edcert_wall_s']:.1f} s (cpu {top['edcert_cpu_s']:.1f} s) | {top['floor_wall_s']:.1f} s "
+                    f"(cpu {top['floor_cpu_s']:.1f} s; httpx, same pages, concurrency {top['concurrency']}) | "
+                    f"{top['p1_ratio']:.2f}x (cpu {top['p1_cpu_ratio']:.2f}x) | <= 1.3x | {_yes(e2e['p1']['met'])} |")
         rows.append(f"| P2 | requests, {top['size']} district | {top['edcert_requests']:,} | "
                     f"{top['minimal_requests']:,} minimal ({top['minimal_pages']:,} pages + "
                     f"{top['minimal_probes']} probes) | "
@@ -59,9 +66,13 @@ def table(data: dict[str, Any]) -> str:
                     f"{pol['requests_span_over_ideal']:.3f}x | within 10% | {_yes(ok)} |")
     p6 = e2e.get("p6")
     if p6:
-        per = ", ".join(f"{k} {v} us" for k, v in p6["per_record_us"].items())
+        per = ", ".join(f"{k} {v:,.0f} us" for k, v in p6["per_record_us"].items())
         rows.append(f"| P6 | wall time per record read | {per} | | {p6['largest_over_smallest']:.2f}x "
                     f"largest / smallest | flat (linear growth) | {_yes(p6['met'])} |")
+        sizes = list(runs.values())
+        steps = [f"{a['size']}->{b['size']} {marginal(a, b, 'edcert_wall_s'):,.0f} us wall, "
+                 f"{marginal(a, b, 'edcert_cpu_s'):,.0f} us cpu" for a, b in pairwise(sizes)]
+        rows.append(f"| P6 | cost of each extra record (marginal) | {'; '.join(steps)} | | | about constant | |")
     for name, r in runs.items():
         rows.append(f"| sandbox | {name}: its CPU while edcert ran; its capacity | "
                     f"busy {r['sandbox_busy_during_edcert']:.0%} of edcert's wall time | "
