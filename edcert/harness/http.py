@@ -19,6 +19,7 @@ import ssl
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -46,12 +47,19 @@ class ResponseTooLarge(Failure):
 
 
 class RateLimiter:
-    """At most ``rate`` requests per second, spaced evenly (thread-safe)."""
+    """At most ``rate`` requests per second, spaced evenly (thread-safe).
+
+    Requests are released one at a time, in order, on evenly spaced slots; and never more than
+    ``rate`` of them within any second of actual release. Slots alone would let a late release (a
+    thread descheduled on a busy machine, a sleep that overshot) be followed at once by on-time
+    ones, and the vendor would see a burst above its limit; the window alone would allow bursts.
+    """
 
     def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.interval = 1.0 / rate if rate else 0.0
         self._next = 0.0
+        self._released: deque[float] = deque(maxlen=max(1, int(rate or 1)))
         self._lock = threading.Lock()
         self._clock = clock
         self._sleep = sleep
@@ -59,12 +67,16 @@ class RateLimiter:
     def wait(self) -> None:
         if not self.interval:
             return
-        with self._lock:
+        with self._lock:  # held while sleeping: requests are released one after another
             now = self._clock()
             slot = max(now, self._next)
+            if len(self._released) == self._released.maxlen:
+                slot = max(slot, self._released[0] + 1.0)
+            if slot > now:
+                self._sleep(slot - now)
+                now = self._clock()
             self._next = slot + self.interval
-        if slot > now:
-            self._sleep(slot - now)
+            self._released.append(now)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

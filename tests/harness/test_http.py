@@ -155,3 +155,20 @@ def test_rate_limiter_spaces_requests() -> None:
     for _ in range(5):
         limiter.wait()
     assert slept == [0.25, 0.25, 0.25, 0.25]
+
+
+def test_rate_limiter_never_bursts_above_the_rate_when_releases_run_late() -> None:
+    # sleeps that overshoot (a busy machine) must not be made up by a burst: at most 4 in any second
+    now = [0.0]
+    released: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds + (0.3 if len(released) % 3 == 1 else 0.0)
+
+    limiter = RateLimiter(4, clock=lambda: now[0], sleep=sleep)
+    for _ in range(40):
+        limiter.wait()
+        released.append(now[0])
+    busiest = max(sum(1 for t in released if start <= t < start + 1.0) for start in released)
+    assert busiest == 4
+    assert released[-1] < 40 / 4 * 1.2  # and the pace is kept: late releases are caught up within the limit

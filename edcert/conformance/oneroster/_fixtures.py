@@ -1,8 +1,13 @@
 """Session fixtures of the OneRoster suite: one client, collections fetched once per run."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -31,6 +36,7 @@ SCOPE_CORE = OR12_SCOPE_PREFIX + "roster-core.readonly"
 SCOPE_ROSTER = OR12_SCOPE_PREFIX + "roster.readonly"
 SCOPE_DEMOGRAPHICS = OR12_SCOPE_PREFIX + "roster-demographics.readonly"
 MAX_PAGES = 100_000
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,8 +49,14 @@ class Collection:
     pages: list[Exchange] = field(default_factory=list)
     total_counts: list[str | None] = field(default_factory=list)
 
+    _index: tuple[int, dict[str, dict[str, Any]]] | None = field(default=None, init=False, repr=False, compare=False)
+
     def by_id(self) -> dict[str, dict[str, Any]]:
-        return {r["sourcedId"]: r for r in self.records if isinstance(r.get("sourcedId"), str)}
+        """The records by sourcedId (the last one wins), built once: many checks ask; do not modify it."""
+        if self._index is None or self._index[0] != len(self.records):
+            index = {r["sourcedId"]: r for r in self.records if isinstance(r.get("sourcedId"), str)}
+            self._index = (len(self.records), index)
+        return self._index[1]
 
     def evidence(self) -> list[Exchange]:
         return self.pages[:1]
@@ -66,6 +78,8 @@ class OneRosterSession:
             allow_writes=config.allow_writes, token_urls=(config.token_url,),
         )
         self._collections: dict[str, Collection | Failure] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._derived: dict[str, Any] = {}
 
     def auth_for(self, scopes: tuple[str, ...] | list[str]) -> OAuth2ClientCredentials:
         """A token source asking for exactly these scopes (cached per scope set)."""
@@ -90,6 +104,13 @@ class OneRosterSession:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         url, headers, body = ClientAuth(client_id, client_secret).prepare("POST", self.config.token_url, headers, body)
         return self.client.request("POST", url, headers=headers, content=body.encode(), auth=None)
+
+    def derived(self, key: str, factory: Callable[[], T]) -> T:
+        """Something computed from the collections once per run and shared by checks (e.g. an index)."""
+        if key not in self._derived:
+            self._derived[key] = factory()
+        found: T = self._derived[key]
+        return found
 
     def collection(self, endpoint: str) -> Collection:
         """All records of a flat collection endpoint (``users``, ``classes``…), fetched once.
@@ -117,38 +138,108 @@ class OneRosterSession:
         seen: set[str] = set()
         offset = 0
         max_pages = min(MAX_PAGES, self.config.max_pages)
-        for _ in range(max_pages):
-            response = self.get(f"/{endpoint}", params={"limit": limit, "offset": offset})
-            ex = exchange_of(response)
-            if ex is not None:
-                out.pages.append(ex)
-            records = page_records(response, key, f"GET /{endpoint}")
-            total = response.headers.get("X-Total-Count")
-            out.total_counts.append(total)
-            ids = {r["sourcedId"] for r in records if isinstance(r.get("sourcedId"), str)}
-            if offset and records and not ids - seen:
-                # A page of nothing new: offset is not advancing. Stop rather than loop forever.
-                raise Failure(
-                    f"GET /{endpoint} at offset {offset} returned only records already seen on earlier "
-                    "pages: paging with limit and offset does not advance, so the collection cannot be read",
-                    expected=f"records {offset + 1}..{offset + limit}",
-                    received="the same records again", exchanges=out.pages[-1:],
-                )
-            seen |= ids
-            out.records.extend(records)
-            offset += len(records)
-            if not records:
-                return out
-            if len(records) < limit and (total is None or not total.isdigit() or int(total) <= offset):
-                # A short page ends the collection, unless the provider's own count says there is more
-                # (a capped page size): then read on.
-                return out
+        ahead = _ReadAhead(self, endpoint, limit)
+        try:
+            for page_no in range(max_pages):
+                response = ahead.take(offset)
+                ex = exchange_of(response)
+                if ex is not None:
+                    out.pages.append(ex)
+                records = page_records(response, key, f"GET /{endpoint}")
+                total = response.headers.get("X-Total-Count")
+                out.total_counts.append(total)
+                ids = {r["sourcedId"] for r in records if isinstance(r.get("sourcedId"), str)}
+                if offset and records and not ids - seen:
+                    # A page of nothing new: offset is not advancing. Stop rather than loop forever.
+                    raise Failure(
+                        f"GET /{endpoint} at offset {offset} returned only records already seen on earlier "
+                        "pages: paging with limit and offset does not advance, so the collection cannot be read",
+                        expected=f"records {offset + 1}..{offset + limit}",
+                        received="the same records again", exchanges=out.pages[-1:],
+                    )
+                seen |= ids
+                out.records.extend(records)
+                offset += len(records)
+                if not records:
+                    return out
+                if len(records) < limit and (total is None or not total.isdigit() or int(total) <= offset):
+                    # A short page ends the collection, unless the provider's own count says there is more
+                    # (a capped page size): then read on.
+                    return out
+                if page_no == 0 and len(records) == limit and total is not None and total.isdigit():
+                    # The first page was full and the provider counts: the pages still to read are known,
+                    # so read them ahead, a few at a time, exactly as the loop would ask for them.
+                    ahead.plan(range(offset, int(total) + 1, limit)[: max_pages - 1])
+        finally:
+            ahead.close()
         raise Failure(f"GET /{endpoint} never reached its last page in {max_pages} pages (max_pages): every page "
                       "was full and brought new records", expected="a short or empty last page",
                       received=f"{max_pages} full pages, {len(out.records)} records", exchanges=out.pages[-1:])
 
+    def page(self, endpoint: str, limit: int, offset: int) -> httpx.Response:
+        """One page of a collection, as ``collection`` reads it."""
+        return self.get(f"/{endpoint}", params={"limit": limit, "offset": offset})
+
+    def pool(self) -> ThreadPoolExecutor:
+        """The threads reading pages ahead (``concurrency`` of them), made on first use."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="edcert-pages")
+        return self._pool
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
+
+
+class _ReadAhead:
+    """Pages of one collection requested ahead of the reader, at most ``concurrency`` in flight.
+
+    The reader still takes the pages one by one, in order, and judges each as before; reading ahead
+    only overlaps the waiting. A page that comes back with fewer records than planned (a provider
+    capping its page size) leaves the plan: what was asked ahead is dropped and reading goes on one
+    page at a time. The rate limit holds for every request, whichever thread sends it.
+    """
+
+    def __init__(self, session: OneRosterSession, endpoint: str, limit: int) -> None:
+        self.session = session
+        self.endpoint = endpoint
+        self.limit = limit
+        self.width = session.config.concurrency
+        self.planned: Iterator[int] = iter(())
+        self.window: deque[tuple[int, Future[httpx.Response]]] = deque()
+
+    def plan(self, offsets: Sequence[int]) -> None:
+        if self.width > 1:
+            self.planned = iter(offsets)
+            self._refill()
+
+    def _refill(self) -> None:
+        while len(self.window) < self.width:
+            offset = next(self.planned, None)
+            if offset is None:
+                return
+            # each page runs in a copy of the caller's context, so its exchange lands with the check reading
+            context = contextvars.copy_context()
+            future = self.session.pool().submit(context.run, self.session.page, self.endpoint, self.limit, offset)
+            self.window.append((offset, future))
+
+    def take(self, offset: int) -> httpx.Response:
+        if self.window and self.window[0][0] == offset:
+            _, future = self.window.popleft()
+            self._refill()
+            return future.result()
+        self.close()
+        return self.session.page(self.endpoint, self.limit, offset)
+
+    def close(self) -> None:
+        """Drop the plan; wait for pages already on the wire (so no request outlives the read)."""
+        self.planned = iter(())
+        while self.window:
+            _, future = self.window.popleft()
+            if not future.cancel():
+                with contextlib.suppress(Exception):
+                    future.result()
 
 
 def page_records(response: httpx.Response, key: str, what: str) -> list[dict[str, Any]]:

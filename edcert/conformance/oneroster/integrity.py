@@ -452,17 +452,26 @@ class Flat:
 
 
 Builder = Callable[[Flat], dict[str, Expected]]
+# (class, user, school, role, enrollment active) of every enrollment: several nested checks scan them all
+EnrollmentRow = tuple[str | None, str | None, str | None, Any, bool]
+
+
+def enrollment_rows(flat: Flat) -> list[EnrollmentRow]:
+    def rows() -> list[EnrollmentRow]:
+        return [(ref_id(e, "class"), ref_id(e, "user"), ref_id(e, "school"), e.get("role"), active(e))
+                for e in flat.records("enrollments")]
+
+    return flat.oneroster.derived("integrity.enrollment-rows", rows)
 
 
 def _class_users(role: str) -> Builder:
     def build(flat: Flat) -> dict[str, Expected]:
         users, classes = flat.by_id("users"), flat.by_id("classes")
         out: dict[str, Expected] = defaultdict(Expected)
-        for enrollment in flat.records("enrollments"):
-            cid, uid = ref_id(enrollment, "class"), ref_id(enrollment, "user")
-            if enrollment.get("role") != role or cid not in classes or uid is None:
+        for cid, uid, _school, enrolled_as, current in enrollment_rows(flat):
+            if enrolled_as != role or cid not in classes or uid is None:
                 continue
-            out[cid].add(uid, active(enrollment) and active(users.get(uid)))
+            out[cid].add(uid, current and active(users.get(uid)))
         return out
 
     return build
@@ -472,14 +481,13 @@ def _user_classes(role: str | None) -> Builder:
     def build(flat: Flat) -> dict[str, Expected]:
         users, classes = flat.by_id("users"), flat.by_id("classes")
         out: dict[str, Expected] = defaultdict(Expected)
-        for enrollment in flat.records("enrollments"):
-            cid, uid = ref_id(enrollment, "class"), ref_id(enrollment, "user")
-            if role is not None and enrollment.get("role") != role:
+        for cid, uid, _school, enrolled_as, current in enrollment_rows(flat):
+            if role is not None and enrolled_as != role:
                 continue
             user = users.get(uid or "")
             if user is None or cid is None or (role is not None and not has_role(user, role)):
                 continue
-            out[uid or ""].add(cid, active(enrollment) and active(classes.get(cid)))
+            out[uid or ""].add(cid, current and active(classes.get(cid)))
         return out
 
     return build
@@ -513,9 +521,8 @@ def _school_users(role: str) -> Builder:
                 if name == role and oid in schools:
                     out[oid].add(uid, active(user))
         # a provider may also count users enrolled with that role in the school's classes
-        for enrollment in flat.records("enrollments"):
-            sid, uid = ref_id(enrollment, "school"), ref_id(enrollment, "user")
-            if enrollment.get("role") == role and sid in schools and uid is not None:
+        for _class, uid, sid, enrolled_as, _current in enrollment_rows(flat):
+            if enrolled_as == role and sid in schools and uid is not None:
                 out[sid].allowed.add(uid)
         return out
 

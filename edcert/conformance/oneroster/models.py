@@ -504,6 +504,8 @@ class _Walk:
 
 def validate(record: dict[str, Any], shape: Shape) -> list[Issue]:
     """Every problem of one record against its 1.2 shape."""
+    if _fastcheck.clean_test(shape)(record):
+        return []  # the compiled test found nothing: no need to walk the record
     walk = _Walk()
     walk.shape(record, shape, "")
     return walk.issues
@@ -577,3 +579,7 @@ def join_groups(parts: list[str], limit: int = MAX_GROUPS) -> str:
         more = len(parts) - limit
         text += f"; and {more} more kind{'s' if more > 1 else ''} of problem"
     return text
+
+
+# at the end: the compiler reads this module's shapes and format tests
+from edcert.conformance.oneroster import _fastcheck  # noqa: E402

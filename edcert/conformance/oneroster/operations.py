@@ -281,7 +281,10 @@ class Nested:
 
 
 def _enrolled(oneroster: OneRosterSession, field: str, role: str | None) -> list[str | None]:
-    return [_ref(e, field) for e in _soft(oneroster, "enrollments") if role is None or e.get("role") == role]
+    def scan() -> list[str | None]:
+        return [_ref(e, field) for e in _soft(oneroster, "enrollments") if role is None or e.get("role") == role]
+
+    return oneroster.derived(f"operations.enrolled.{field}.{role}", scan)  # the same few scans, many checks
 
 
 def _class(role: str | None) -> Picker:

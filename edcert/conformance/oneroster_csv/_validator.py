@@ -386,8 +386,9 @@ class _Validator:
             blank_from, blanks = 0, 0  # a run of blank lines, judged only if a record follows it
             while True:
                 start = lines.count + 1
-                lines.quoted.clear()
-                lines.bad_bytes = False
+                if lines.quoted:
+                    lines.quoted.clear()
+                # lines.bad_bytes is False here: every branch below that can find it set clears it
                 try:
                     row = next(reader)
                 except StopIteration:
@@ -398,6 +399,7 @@ class _Validator:
                     pending = (start, f"is not valid RFC 4180 CSV ({exc}): check the quotes on this record")
                     if lines.bad_bytes:
                         r.add("ENC-001", name, "holds bytes that are not valid UTF-8", start)
+                        lines.bad_bytes = False
                     continue
                 except _READ_ERRORS as exc:
                     self._damaged(name, lines.count, exc)
@@ -407,15 +409,18 @@ class _Validator:
                     pending = None
                 if not row:
                     blank_from, blanks = (blank_from or start), blanks + 1
+                    lines.bad_bytes = False
                     continue
-                for k in range(blanks):
-                    yield blank_from + k, [], lines
-                blank_from, blanks = 0, 0
+                if blanks:
+                    for k in range(blanks):
+                        yield blank_from + k, [], lines
+                    blank_from, blanks = 0, 0
                 if lines.quoted and _bare_quote("".join(lines.quoted)):
                     r.add("CSV-001", name, "has a quote inside a cell that is not quoted; RFC 4180 quotes such "
                           "a cell and doubles its quotes (\"\")", start)
                 if lines.bad_bytes:
                     self._bad_bytes(name, start, row)
+                    lines.bad_bytes = False
                 yield start, row, lines
             if pending is not None and not (truncated and pending[1].find("unexpected end of data") >= 0):
                 r.add("CSV-001", name, pending[1], pending[0])
@@ -594,12 +599,20 @@ class _Validator:
         status_at = index.get("status")
         modified_at = index.get("dateLastModified")
         # optional free-text columns have nothing to check: leave them out of the per-row loop
-        columns = [(index[c.name], c) for c in spec.columns
+        checked = [(index[c.name], c) for c in spec.columns
                    if c.name in index and c.name not in ("status", "dateLastModified")
                    and (c.required or c.kind not in ("text", "list"))]
-        targets = {c.target: self.states.get(c.target) for _, c in columns if c.target}
+        targets = {c.target: self.states.get(c.target) for _, c in checked if c.target}
         resolvable = {t: (s is not None and s.resolvable) for t, s in targets.items() if t != spec.stem}
         self_refs = spec.stem in targets and mode == "bulk"
+        # per column, what the loop below needs, looked up once: (position, column, kind, required, the ids a
+        # reference must be among when they can be known)
+        columns = [(at, c, c.kind, c.required,
+                    self.states[c.target].ids if c.target and c.target != spec.stem and resolvable.get(c.target)
+                    else None)
+                   for at, c in checked]
+        required_per_row = sum(1 for _, c in checked if c.required)
+        guid = _GUID.fullmatch
         deferred: list[tuple[int, int, str, str]] = []
         n_rows = n_required = n_sourced = n_ids = n_refs = n_enums = n_dates = n_bools = n_datetimes = 0
         for line, row, _lines in rows:
@@ -635,24 +648,19 @@ class _Validator:
                     add("FMT-003", file, f"dateLastModified is '{clip(modified, 40)}', expected a UTC date-time "
                         "YYYY-MM-DDTHH:MM:SS.sssZ", line, modified_at + 1, "dateLastModified")
             deleted = mode == "delta" and status == "tobedeleted"
-            for at, col in columns:
+            n_required += required_per_row  # every required cell is examined, blank or not
+            for at, col, kind, required, target_ids in columns:
                 value = row[at]
                 if not value:
-                    if col.required and (not deleted or col.kind == "id"):
-                        n_required += 1
+                    if required and (not deleted or kind == "id"):
                         add("REC-003", file, f"{col.name} is blank; the binding requires it", line, at + 1, col.name)
-                    elif col.required:
-                        n_required += 1
                     continue
-                if col.required:
-                    n_required += 1
-                kind = col.kind
                 if kind == "text" or kind == "list":
                     continue
                 if kind == "id":
                     n_ids += 1
                     n_sourced += 1
-                    if not _GUID.fullmatch(value):
+                    if not guid(value):
                         add("ID-001", file, f"the sourcedId {_describe_bad_guid(value)}", line, at + 1, col.name)
                     if value in ids:
                         add("ID-002", file, "repeats a sourcedId already used on an earlier line of this file",
@@ -667,20 +675,18 @@ class _Validator:
                             add("ID-001", file, "the list holds an empty item (two commas, or one at an end)", line,
                                 at + 1, col.name)
                             continue
-                        if not _GUID.fullmatch(item):
+                        if not guid(item):
                             add("ID-001", file, f"a referenced sourcedId {_describe_bad_guid(item)}", line, at + 1,
                                 col.name)
-                        target = col.target or ""
-                        if target == spec.stem:
-                            if self_refs:
-                                n_refs += 1
-                                if item not in ids:
-                                    deferred.append((line, at + 1, col.name, item))
-                        elif resolvable.get(target):
+                        if target_ids is not None:
                             n_refs += 1
-                            if item not in self.states[target].ids:
-                                add("REF-001", file, f"names a sourcedId that is not in {target}.csv", line, at + 1,
-                                    col.name)
+                            if item not in target_ids:
+                                add("REF-001", file, f"names a sourcedId that is not in {col.target}.csv", line,
+                                    at + 1, col.name)
+                        elif self_refs and col.target == spec.stem:
+                            n_refs += 1
+                            if item not in ids:
+                                deferred.append((line, at + 1, col.name, item))
                 elif kind == "enum" or kind == "enums":
                     items = value.split(",") if kind == "enums" else (value,)
                     for item in items:

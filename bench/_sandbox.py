@@ -1,0 +1,45 @@
+"""The benchmark sandbox: ``python -m bench._sandbox SIZE [FAULT...]`` prints its URL, serves until stdin closes.
+
+With ``EDCERT_BENCH_ARRIVALS=FILE`` it also notes the arrival time (``time.time()``) of every HTTP request
+and writes them, one per line, to FILE when it stops: the politeness benchmark judges the rate limit by
+what the server saw, not by what edcert says it did.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from edcert.fixtures.districts import generate_district
+from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer, create_app
+
+
+class Arrivals:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.times: list[float] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.times.append(time.time())
+        await self.app(scope, receive, send)
+
+
+def main() -> None:
+    size, faults = sys.argv[1], tuple(sys.argv[2:])
+    app = create_app(generate_district(size), faults=faults, client_id=DEFAULT_CLIENT_ID,
+                     client_secret=DEFAULT_CLIENT_SECRET)
+    arrivals = Arrivals(app)
+    with SandboxServer(arrivals) as server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+    where = os.environ.get("EDCERT_BENCH_ARRIVALS")
+    if where:
+        Path(where).write_text("".join(f"{t!r}\n" for t in arrivals.times))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""P1 end to end, P2 request economy, P6 scaling, and the sandbox's own throughput.
+
+``python -m bench.end_to_end [SIZE ...]`` (default: small medium large). For each size, against a
+sandbox in its own process: edcert's full OneRoster 1.2 suite (``edcert.harness.runner.run``), then the
+floor, a plain httpx script fetching the minimal set of requests once, at the same concurrency and
+page size. The minimal set is every page of every collection edcert reads (ceil(records / page size)
+pages each, from the provider's X-Total-Count) plus every distinct targeted probe edcert sent.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+
+from bench._support import Timer, cpu_seconds, ratio, sandbox_process, save
+from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, SCOPE_CORE, SCOPE_DEMOGRAPHICS, SCOPE_ROSTER
+from edcert.harness.config import parse_config
+from edcert.harness.runner import run
+from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from edcert.sandbox.vendor import SECRET_ENV, sandbox_vendor_data
+
+PAGE_SIZE = 100
+CONCURRENCY = 4
+RUN_BUDGET_S = 900  # a run stops by itself, whatever happens
+ROSTERING = "/ims/oneroster/rostering/v1p2/"
+
+Request = tuple[str, str, str]
+
+
+def collection_page(url: str) -> tuple[str, int] | None:
+    """(endpoint, offset) when ``url`` is a plain page of a flat collection, as a whole-collection read asks."""
+    parts = urlsplit(url)
+    if ROSTERING not in parts.path:
+        return None
+    endpoint = parts.path.split(ROSTERING, 1)[1]
+    query = dict(parse_qsl(parts.query))
+    if endpoint not in COLLECTION_KEYS or set(query) != {"limit", "offset"} or query["limit"] != str(PAGE_SIZE):
+        return None
+    return endpoint, int(query["offset"])
+
+
+def minimal_set(requests: list[Request], totals: dict[str, int]) -> tuple[list[str], list[Request]]:
+    """(every collection page once, the distinct probes): what any client certifying the same things needs."""
+    read = sorted({page[0] for m, u, _ in requests if m == "GET" and (page := collection_page(u)) is not None})
+    base = next(u for m, u, _ in requests if m == "GET" and ROSTERING in u).split(ROSTERING)[0] + ROSTERING
+    pages = [f"{base}{e}?limit={PAGE_SIZE}&offset={o}"
+             for e in read for o in range(0, max(1, math.ceil(totals[e] / PAGE_SIZE)) * PAGE_SIZE, PAGE_SIZE)]
+    probes: list[Request] = []
+    seen: set[Request] = set()
+    for req in requests:
+        page = collection_page(req[1])
+        if req[0] == "GET" and page is not None and page[0] in read and page[1] % PAGE_SIZE == 0:
+            continue  # one of the pages above
+        if req[0] == "POST" or req not in seen:  # a token per scope set: same URL, different bodies
+            probes.append(req)
+            seen.add(req)
+    return pages, probes
+
+
+def totals_of(base_url: str, token: str, endpoints: list[str]) -> dict[str, int]:
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
+        return {e: int(client.get(f"{base_url}{ROSTERING}{e}", params={"limit": 1}).headers["X-Total-Count"])
+                for e in endpoints}
+
+
+def token(base_url: str, scopes: str) -> str:
+    answer = httpx.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials", "scope": scopes},
+                        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET))
+    return str(answer.json()["access_token"])
+
+
+def floor(base_url: str, pages: list[str], probes: list[Request]) -> dict[str, Any]:
+    """Fetch the minimal set with plain httpx: tokens, then every URL once, CONCURRENCY at a time, JSON-decoded."""
+    scopes = " ".join((SCOPE_CORE, SCOPE_ROSTER, SCOPE_DEMOGRAPHICS))
+    with Timer() as timer:
+        tokens = [token(base_url, scopes) for m, _, _ in probes if m == "POST"]
+        headers = {"Authorization": f"Bearer {tokens[0]}", "Accept": "application/json"}
+        urls = pages + [u for m, u, _ in probes if m == "GET"]
+        records = 0
+        with httpx.Client(headers=headers, limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
+
+            def fetch(url: str) -> int:
+                body = json.loads(client.get(url).content)
+                return sum(len(v) for v in body.values() if isinstance(v, list)) if isinstance(body, dict) else 0
+
+            with ThreadPoolExecutor(CONCURRENCY) as pool:
+                records = sum(pool.map(fetch, urls))
+    return {"wall_s": timer.wall, "cpu_s": timer.cpu, "requests": len(urls) + len(tokens), "records": records}
+
+
+def measure(size: str) -> dict[str, Any]:
+    with sandbox_process(size) as (base_url, pid):
+        data = sandbox_vendor_data(base_url, DEFAULT_CLIENT_ID, page_size=PAGE_SIZE, concurrency=CONCURRENCY,
+                                   run_budget=RUN_BUDGET_S)
+        config = parse_config(data, env={SECRET_ENV: DEFAULT_CLIENT_SECRET})
+        sandbox_cpu0 = cpu_seconds(pid)
+        with Timer() as timer:
+            result = run(config)
+        sandbox_cpu = cpu_seconds(pid) - sandbox_cpu0
+        outcomes = Counter(c.outcome.value for c in result.scorecard.checks)
+        everything = token(base_url, " ".join((SCOPE_CORE, SCOPE_ROSTER, SCOPE_DEMOGRAPHICS)))
+        read = sorted({p[0] for m, u, _ in result.requests if m == "GET" and (p := collection_page(u))})
+        totals = totals_of(base_url, everything, read)
+        pages, probes = minimal_set(result.requests, totals)
+        floor_cpu0 = cpu_seconds(pid)
+        low = floor(base_url, pages, probes)
+        floor_sandbox_cpu = cpu_seconds(pid) - floor_cpu0
+    minimal = len(pages) + len(probes)
+    records = sum(totals.values())
+    duplicates = sum(n - 1 for n in Counter(r for r in result.requests if r[0] == "GET").values() if n > 1)
+    return {
+        "size": size,
+        "records_read": records,
+        "exit_code": result.exit_code,
+        "outcomes": dict(outcomes),
+        "not_passed": {c.id: c.message[:300] for c in result.scorecard.checks
+                       if c.outcome.value not in ("passed", "not_applicable")},
+        "edcert_wall_s": round(timer.wall, 3),
+        "edcert_cpu_s": round(timer.cpu, 3),
+        "floor_wall_s": round(low["wall_s"], 3),
+        "floor_cpu_s": round(low["cpu_s"], 3),
+        "p1_cpu_ratio": ratio(timer.cpu, low["cpu_s"]),
+        "sandbox_busy_during_floor": ratio(floor_sandbox_cpu, low["wall_s"]),
+        "floor_requests": low["requests"],
+        "p1_ratio": ratio(timer.wall, low["wall_s"]),
+        "edcert_requests": len(result.requests),
+        "minimal_requests": minimal,
+        "minimal_pages": len(pages),
+        "minimal_probes": len(probes),
+        "duplicate_gets": duplicates,
+        "p2_ratio": ratio(len(result.requests), minimal),
+        "per_record_us": round(timer.wall / records * 1e6, 2),
+        "sandbox_cpu_s_during_edcert": round(sandbox_cpu, 3),
+        "sandbox_busy_during_edcert": ratio(sandbox_cpu, timer.wall),
+        "sandbox_requests_per_cpu_s": round(low["requests"] / floor_sandbox_cpu, 1) if floor_sandbox_cpu else None,
+        "sandbox_records_per_cpu_s": round(records / floor_sandbox_cpu) if floor_sandbox_cpu else None,
+        "page_size": PAGE_SIZE,
+        "concurrency": CONCURRENCY,
+    }
+
+
+def main(sizes: list[str]) -> dict[str, Any]:
+    runs = {}
+    for size in sizes:
+        started = time.perf_counter()
+        runs[size] = measure(size)
+        print(f"[{size}: {time.perf_counter() - started:.1f} s]", file=sys.stderr)
+    figures: dict[str, Any] = {"runs": runs}
+    top = runs.get("large") or runs[sizes[-1]]
+    figures["p1"] = {"size": top["size"], "ratio": top["p1_ratio"], "target": 1.3, "met": top["p1_ratio"] <= 1.3}
+    figures["p2"] = {"size": top["size"], "ratio": top["p2_ratio"], "target": 1.05, "met": top["p2_ratio"] <= 1.05}
+    if len(runs) > 1:
+        per = [r["per_record_us"] for r in runs.values()]
+        # linear growth: the time per record stays flat (within 2x of the smallest) as the district grows
+        figures["p6"] = {"per_record_us": {k: r["per_record_us"] for k, r in runs.items()},
+                         "largest_over_smallest": ratio(per[-1], per[0]),
+                         "met": per[-1] <= 2 * min(per)}
+    save("end_to_end", figures)
+    return figures
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["small", "medium", "large"])

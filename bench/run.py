@@ -1,0 +1,98 @@
+"""Run every benchmark and print the summary table: ``python -m bench.run`` (or ``tox -e bench``).
+
+``--quick`` runs them all on small sizes (a smoke test, in well under a minute; its figures say nothing
+about the targets). Figures go to bench/results/latest.json (``EDCERT_BENCH_RESULTS`` overrides) and the
+table to the ``.md`` file beside it.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from itertools import pairwise
+from typing import Any
+
+from bench import csv_stream, end_to_end, politeness, validation
+from bench._support import RESULTS
+
+
+def _yes(met: bool) -> str:
+    return "met" if met else "**not met**"
+
+
+def marginal(small: dict[str, Any], large: dict[str, Any], key: str) -> float:
+    """Microseconds each record beyond the smaller run's added: constant when cost grows linearly."""
+    return (large[key] - small[key]) / (large["records_read"] - small["records_read"]) * 1e6
+
+
+def table(data: dict[str, Any]) -> str:
+    rows = ["| | measure | edcert | floor / peer | ratio | target | |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    e2e = data.get("end_to_end", {})
+    runs = e2e.get("runs", {})
+    top = runs.get(e2e.get("p1", {}).get("size", ""), {})
+    if top:
+        rows.append(f"| P1 | full OneRoster 1.2 suite, {top['size']} district ({top['records_read']:,} records) | "
+                    f"{top['edcert_wall_s']:.1f} s (cpu {top['edcert_cpu_s']:.1f} s) | {top['floor_wall_s']:.1f} s "
+                    f"(cpu {top['floor_cpu_s']:.1f} s; httpx, same pages, concurrency {top['concurrency']}) | "
+                    f"{top['p1_ratio']:.2f}x (cpu {top['p1_cpu_ratio']:.2f}x) | <= 1.3x | {_yes(e2e['p1']['met'])} |")
+        rows.append(f"| P2 | requests, {top['size']} district | {top['edcert_requests']:,} | "
+                    f"{top['minimal_requests']:,} minimal ({top['minimal_pages']:,} pages + "
+                    f"{top['minimal_probes']} probes) | "
+                    f"{top['p2_ratio']:.3f}x | <= 1.05x | {_yes(e2e['p2']['met'])} |")
+    val = data.get("validation")
+    if val:
+        rows.append(f"| P3 | validate {val['records']:,} records ({val['size']}) | {val['edcert_s']:.2f} s "
+                    f"({val['edcert_us_per_record']} us/record) | {val['decode_s']:.2f} s json.loads | "
+                    f"{val['vs_decode']:.2f}x | <= 2x | {_yes(val['vs_decode'] <= 2)} |")
+        rows.append(f"| P3 | same rules, per record, 1 in 25 records | {val['edcert_sample_us_per_record']} us | "
+                    f"{val['jsonschema_us_per_record']} us jsonschema | {val['jsonschema_over_edcert']:.1f}x faster | "
+                    f">= 10x | {_yes(val['jsonschema_over_edcert'] >= 10)} |")
+    csv_ = data.get("csv")
+    if csv_:
+        rows.append(f"| P4 | validate-csv, {csv_['users']:,} users ({csv_['rows']:,} rows) | {csv_['edcert_s']:.1f} s "
+                    f"(cpu {csv_['edcert_cpu_s']:.1f} s) | {csv_['floor_read_s']:.1f} s (cpu "
+                    f"{csv_['floor_read_cpu_s']:.1f} s) csv.reader | {csv_['vs_read']:.2f}x (cpu "
+                    f"{csv_['vs_read_cpu']:.2f}x) | <= 3x | {_yes(csv_['vs_read'] <= 3)} |")
+        rows.append(f"| P4 | peak memory of validate-csv (VmHWM) | {csv_['peak_rss_mb']:.0f} MB | | | <= 300 MB | "
+                    f"{_yes(csv_['peak_rss_mb'] <= 300)} |")
+    pol = data.get("politeness")
+    if pol:
+        rows.append(f"| P5 | busiest second seen by the server, rate_limit 20 ({pol['size']}) | "
+                    f"{pol['busiest_second']} requests | | | <= 21 | {_yes(pol['busiest_second'] <= 21)} |")
+        ok = 0.9 <= pol["requests_span_over_ideal"] <= 1.1
+        rows.append(f"| P5 | first to last request ({pol['requests']} requests) | "
+                    f"{pol['first_to_last_request_s']:.2f} s (whole run {pol['wall_s']:.1f} s, "
+                    f"{pol['before_first_request_s']:.1f} s before the first "
+                    f"request) | {pol['requests_over_rate_s']:.2f} s = requests / 20 | "
+                    f"{pol['requests_span_over_ideal']:.3f}x | within 10% | {_yes(ok)} |")
+    p6 = e2e.get("p6")
+    if p6:
+        per = ", ".join(f"{k} {v:,.0f} us" for k, v in p6["per_record_us"].items())
+        rows.append(f"| P6 | wall time per record read | {per} | | {p6['largest_over_smallest']:.2f}x "
+                    f"largest / smallest | flat (linear growth) | {_yes(p6['met'])} |")
+        sizes = list(runs.values())
+        steps = [f"{a['size']}->{b['size']} {marginal(a, b, 'edcert_wall_s'):,.0f} us wall, "
+                 f"{marginal(a, b, 'edcert_cpu_s'):,.0f} us cpu" for a, b in pairwise(sizes)]
+        rows.append(f"| P6 | cost of each extra record (marginal) | {'; '.join(steps)} | | | about constant | |")
+    for name, r in runs.items():
+        rows.append(f"| sandbox | {name}: its CPU while edcert ran; its capacity | "
+                    f"busy {r['sandbox_busy_during_edcert']:.0%} of edcert's wall time | "
+                    f"{r['sandbox_requests_per_cpu_s']:,} requests / {r['sandbox_records_per_cpu_s']:,} records "
+                    "per CPU second | | not the bottleneck | "
+                    f"{_yes(r['sandbox_busy_during_edcert'] < 0.5)} |")
+    return "\n".join(rows) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    quick = "--quick" in argv
+    end_to_end.main(["small"] if quick else ["small", "medium", "large"])
+    validation.main("small" if quick else "large")
+    csv_stream.main(2_000 if quick else 1_000_000)
+    politeness.main("small")
+    data = json.loads(RESULTS.read_text())
+    text = table(data)
+    RESULTS.with_suffix(".md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,51 @@
+"""The benchmarks still run (tiny sizes, no timing asserted: speed lives in bench/, not in the tests)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import _support, csv_stream, end_to_end, politeness, run, validation
+from edcert.fixtures.csv_bundles import _ALL_FILES
+
+
+@pytest.fixture
+def results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "latest.json"
+    monkeypatch.setattr(_support, "RESULTS", path)
+    monkeypatch.setattr(run, "RESULTS", path)
+    return path
+
+
+def test_validation_bench_runs_and_writes_its_figures(results: Path) -> None:
+    figures = validation.main("small")
+    saved = json.loads(results.read_text())["validation"]
+    assert saved["records"] == figures["records"] > 2000
+    assert saved["decode_s"] > 0 and saved["edcert_s"] > 0 and saved["jsonschema_sample_records"] > 0
+    assert "| P3 |" in run.table(json.loads(results.read_text()))
+
+
+def test_the_minimal_set_counts_each_page_once_and_each_probe_once() -> None:
+    base = "http://h/ims/oneroster/rostering/v1p2/"
+    sent = [("POST", "http://h/oauth/token", "a"), ("POST", "http://h/oauth/token", "a"),
+            ("GET", base + "users?limit=100&offset=0", "t"), ("GET", base + "users?limit=100&offset=100", "t"),
+            ("GET", base + "users?limit=100&offset=200", "t"),  # the empty page past the end
+            ("GET", base + "users/x", "t"), ("GET", base + "users/x", "t"), ("GET", base + "users/x", "u")]
+    pages, probes = end_to_end.minimal_set(sent, {"users": 200})
+    assert pages == [base + "users?limit=100&offset=0", base + "users?limit=100&offset=100"]
+    assert probes == [sent[0], sent[1], sent[5], sent[7]]
+
+
+def test_the_busiest_second_counts_requests_in_any_one_second_window() -> None:
+    assert politeness.busiest_second([0.0, 0.5, 0.99, 1.0, 1.2, 1.98, 2.5]) == 4
+    assert politeness.busiest_second([]) == 0
+
+
+def test_the_csv_bundle_and_its_floor(tmp_path: Path) -> None:
+    bundle = tmp_path / "b.zip"
+    counts = csv_stream.write_bundle(bundle, 300)
+    assert counts["users"] == counts["roles"] == counts["enrollments"] == 300
+    manifest_rows = 1 + 2 + len(_ALL_FILES["1.2"])  # its header, the two versions, one row per file
+    # every row of every member read, the header rows included
+    assert csv_stream.read_floor(bundle) == sum(counts.values()) + len(counts) + manifest_rows
