@@ -82,6 +82,7 @@ class HttpSettings(StandardTable):
 
 
 class OneRosterConfig(HttpSettings):
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ("roster_csv",)
     version: Literal["1.2"]
     base_url: str
     token_url: str
@@ -92,6 +93,11 @@ class OneRosterConfig(HttpSettings):
     demographics: bool = True
     nested: bool = True
     allow_writes: bool = False
+    # Data fidelity: the OneRoster CSV zip the district loaded into this sandbox (relative to this file), how many
+    # of its students to trace one by one, and the seed that picks them (the same seed, the same students).
+    roster_csv: str | None = None
+    fidelity_sample: Annotated[int, Field(ge=0, le=10_000)] = 25
+    fidelity_seed: int = 20261128
     client_secret: SecretStr = Field(default=SecretStr(""), exclude=True, repr=False)
 
     @field_validator("base_url", "token_url")

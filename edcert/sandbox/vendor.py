@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from edcert.fixtures.roster_csv import SANDBOX_ROSTER
+
 SECRET_ENV = "EDCERT_SANDBOX_CLIENT_SECRET"
 
 
@@ -14,10 +16,13 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
                         product: str = "", version: str = "", **oneroster: Any) -> dict[str, Any]:
     """The parsed-TOML form of the sandbox's vendor configuration (secrets in ``SECRET_ENV``).
 
-    ``oneroster`` overrides settings of the ``[oneroster]`` table (e.g. ``timeout``).
+    ``oneroster`` overrides settings of the ``[oneroster]`` table (e.g. ``timeout``). The data-fidelity checks
+    compare the sandbox with ``roster_csv``: by default the bundle of the default (small) district it serves;
+    a sandbox serving another district passes that district's bundle (``roster_csv=...``).
     """
     return {
         "vendor": {"name": name, "product": product, "version": version},
         "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
-                      "client_id": client_id, "client_secret_env": SECRET_ENV, **oneroster},
+                      "client_id": client_id, "client_secret_env": SECRET_ENV, "roster_csv": str(SANDBOX_ROSTER),
+                      "fidelity_sample": 25, "fidelity_seed": 20261128, **oneroster},
     }
