@@ -114,3 +114,33 @@ def apply_fidelity_faults(district: District, state: SandboxState) -> District:
         d.demographics = [x for x in d.demographics if x["sourcedId"] != gone]
         d.enrollments = [e for e in d.enrollments if e["user"]["sourcedId"] != gone]
     return d
+
+
+# Faults of the main catalogue that also change the data served, so that it no longer is the district's file:
+# the fidelity checks fail with them, truthfully (see ``FAULT_MODULES`` in faults.py).
+CASCADES: dict[str, tuple[str, ...]] = {
+    # nothing can be read: every comparison fails
+    "oneroster.envelope.collections-under-data": _fid(1, 2, 3, 4, 5, 6),
+    "oneroster.ops.demographics-missing": _fid(1, 2, 6),
+    # records lost or repeated while paging: the collections read are not the district's
+    "oneroster.paging.ignores-offset": _fid(1, 2, 3, 6),
+    "oneroster.paging.off-by-one": _fid(1, 2, 3),
+    "oneroster.paging.unstable-order": _fid(1, 2, 3, 6),
+    # references changed or dropped: the records no longer carry the district's values
+    "oneroster.integrity.agents-one-way": _fid(2),
+    "oneroster.integrity.dangling-class-term": _fid(2, 6),
+    "oneroster.integrity.dangling-course-org": _fid(2, 6),
+    "oneroster.integrity.dangling-enrollment-user": _fid(2, 3),
+    "oneroster.integrity.dangling-primary-org": _fid(2),
+    "oneroster.integrity.orphan-demographics": _fid(2),
+    "oneroster.integrity.orphan-org-child": _fid(4),
+    "oneroster.integrity.session-parent-mismatch": _fid(5),
+    # values missing or changed, not merely written differently (those the fidelity checks normalise)
+    "oneroster.model.bad-enum-role": _fid(2),
+    "oneroster.model.course-missing-code": _fid(2, 6),
+    "oneroster.model.enrollment-missing-school": _fid(2),
+    "oneroster.model.org-missing-identifier": _fid(2),
+    "oneroster.model.session-missing-school-year": _fid(2),
+    "oneroster.model.status-invalid": _fid(2, 6),
+    "oneroster.model.user-missing-required": _fid(2, 6),
+}
