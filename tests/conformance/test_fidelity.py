@@ -10,6 +10,7 @@ import pytest
 from edcert.conformance.oneroster._fidelity import norm
 from edcert.fixtures.districts import generate_district
 from edcert.harness.config import load_config
+from edcert.harness.errors import ConfigError
 from edcert.harness.scorecard import Outcome, shipped_json_schema
 from edcert.harness.writers.markdown import render_markdown
 from edcert.sandbox.oneroster.fidelity import ALTERED_NAME, LOST_ENROLLMENTS
@@ -66,7 +67,7 @@ def test_roster_csv_is_read_relative_to_the_configuration_file(tmp_path: Path, m
     assert config.oneroster is not None
     assert config.oneroster.roster_csv == str(tmp_path / "rosters" / "ours.zip")
     assert config.oneroster.fidelity_sample == 3
-    with pytest.raises(Exception, match="roster_csv .*no such file"):
+    with pytest.raises(ConfigError, match=r"roster_csv .*no such file"):
         load_config(vendor_toml(tmp_path / "v2.toml", "http://127.0.0.1:1", roster_csv="missing.zip"))
 
 

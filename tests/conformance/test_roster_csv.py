@@ -119,5 +119,5 @@ def test_the_sandbox_loads_a_district_from_a_csv_zip(tmp_path: Path) -> None:
     district = _district(str(path))
     assert district.counts()["users"] == len(tiny_district().users)
     (tmp_path / "broken.zip").write_bytes(zip_bytes([("users.csv", b"x\r\n")]))
-    with pytest.raises(ConfigError, match="no manifest.csv"):
+    with pytest.raises(ConfigError, match=r"no manifest\.csv"):
         _district(str(tmp_path / "broken.zip"))
