@@ -123,3 +123,24 @@ def test_a_sample_of_zero_traces_nobody() -> None:
     sc = run_sandbox(keyword="student_trace", fidelity_sample=0).scorecard
     (trace,) = [c for c in sc.checks if c.id == "OR12-FID-006"]
     assert trace.outcome is Outcome.NOT_APPLICABLE and "fidelity_sample is 0" in trace.message
+
+
+def test_a_one_one_roster_file_of_the_same_district_passes(tmp_path: Path) -> None:
+    from edcert.fixtures.roster_csv import district_zip
+
+    path = tmp_path / "district-1.1.zip"
+    path.write_bytes(district_zip(generate_district("small"), "1.1", "bulk"))
+    sc = run_sandbox(keyword="fidelity", roster_csv=str(path)).scorecard
+    assert {c.id: c.outcome.value for c in sc.checks} == dict.fromkeys(FID, "passed")
+
+
+def test_the_demo_compares_another_district_with_its_own_export(tmp_path: Path) -> None:
+    from edcert.fixtures.roster_csv import SANDBOX_ROSTER, read_roster_zip
+    from edcert.harness.cli import _district_roster
+
+    assert _district_roster("small", None, tmp_path) is None  # the shipped bundle (SANDBOX_ROSTER)
+    assert _district_roster(str(SANDBOX_ROSTER), None, tmp_path) == SANDBOX_ROSTER.resolve()
+    tiny = generate_district("small", seed=7)
+    written = _district_roster("some-district.json", tiny, tmp_path)
+    assert written is not None and written.parent == tmp_path
+    assert read_roster_zip(written).district.counts()["orgs"] == len(tiny.orgs)

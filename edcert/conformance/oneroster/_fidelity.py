@@ -9,6 +9,9 @@ normalised: dates and date-times (``...T02:00:00.000Z`` and ``...T02:00:00Z`` ar
 booleans, enumerations (compared without case), comma-separated lists, and GUIDRefs (compared by the sourcedId
 they name; lists of them as sets). Everything else must be equal.
 
+A OneRoster 1.1 file is compared on what 1.1 can say (its users' single role and their orgs, see
+``_roles_11``).
+
 Bulk files: a bulk file is a snapshot of the active records, with status and dateLastModified blank. So a
 record it supplied must be served active (its dateLastModified is the vendor's own), and records the vendor
 marks ``tobedeleted`` that the file does not hold are the deletions the snapshot implies: they are not counted
@@ -203,9 +206,27 @@ class Compared:
                 if norm(key, served.get(key)) != "active":
                     out.append(key)
                 continue
+            if key == "roles" and self.roster.version == "1.1":
+                (mine, my_words), (theirs, their_words) = _roles_11(value), _roles_11(served.get(key))
+                if mine != theirs or not my_words <= their_words:
+                    out.append(key)
+                continue
             if norm(key, value, self.deleted) != norm(key, served.get(key), self.deleted):
                 out.append(key)
         return out
+
+
+# 1.1 has one role per user (administrator covers the 1.2 administrator roles) and no role dates: a 1.1 file
+# is compared on what it can say, the orgs of the user's roles and its role word (one of the served roles).
+_ADMIN_12 = {"districtadministrator", "siteadministrator", "principal", "counselor", "systemadministrator",
+             "administrator"}
+
+
+def _roles_11(value: Any) -> tuple[frozenset[str], frozenset[str]]:
+    roles = [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+    words = {str(r.get("role", "")).lower() for r in roles}
+    return (frozenset(ref_of(r.get("org")) or "" for r in roles),
+            frozenset("administrator" if w in _ADMIN_12 else w for w in words))
 
 
 def compare(oneroster: OneRosterSession, roster: RosterFile, wanted: tuple[str, ...] | None = None) -> Compared:
