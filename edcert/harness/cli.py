@@ -553,6 +553,8 @@ def serve_cmd(host: str, port: int, district: str, faults: tuple[str, ...], clie
         click.echo(f"edcert sandbox on {base}" + (f" with faults: {', '.join(faults)}" if faults else "")
                    + (f" in hostile mode {hostile}" if hostile else ""))
         click.echo(f"  OneRoster 1.2 rostering: {base}/ims/oneroster/rostering/v1p2")
+        if Path(district).is_file() and zipfile.is_zipfile(district):
+            click.echo(f"  district (CSV roster):   {Path(district).resolve()}")
         click.echo(f"  token endpoint:          {base}/oauth/token")
         click.echo(f"  client id:               {client_id}")
         click.echo(f"  client secret:           {client_secret}")

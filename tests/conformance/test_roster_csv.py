@@ -121,3 +121,34 @@ def test_the_sandbox_loads_a_district_from_a_csv_zip(tmp_path: Path) -> None:
     (tmp_path / "broken.zip").write_bytes(zip_bytes([("users.csv", b"x\r\n")]))
     with pytest.raises(ConfigError, match=r"no manifest\.csv"):
         _district(str(tmp_path / "broken.zip"))
+
+
+def test_sandbox_serve_serves_the_district_of_a_csv_zip(tmp_path: Path) -> None:
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    district = tiny_district()
+    path = tmp_path / "ours.zip"
+    path.write_bytes(district_zip(district))
+    env = {**os.environ, "EDCERT_SANDBOX_CLIENT_ID": "district-9", "EDCERT_SANDBOX_CLIENT_SECRET": "s-e-c-r-e-t-9"}
+    with subprocess.Popen([sys.executable, "-m", "edcert", "sandbox", "serve", "--port", "0", "--district", str(path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env) as proc:
+        try:
+            assert proc.stdout is not None
+            text = "".join(proc.stdout.readline() for _ in range(3))
+            base = re.search(r"on (http://127\.0\.0\.1:\d+)", text)
+            assert base and f"district (CSV roster):   {path}" in text, text
+            token = httpx.post(f"{base.group(1)}/oauth/token", data={"grant_type": "client_credentials"},
+                               auth=("district-9", "s-e-c-r-e-t-9"), timeout=10).json()["access_token"]
+            users = httpx.get(f"{base.group(1)}/ims/oneroster/rostering/v1p2/users", params={"limit": 1000},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=10).json()["users"]
+            assert sorted(u["sourcedId"] for u in users) == sorted(u["sourcedId"] for u in district.users)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+    assert proc.returncode == 0

@@ -154,7 +154,7 @@ def check_enrollments(oneroster: OneRosterSession, roster: RosterFile) -> None:
             title = classes.get(klass, {}).get("title", klass)
             shown.append(f"{role} {user} in '{title}'")
         by_role = Counter(enrollment_key(r)[2] for r in missing)
-        roles = ", ".join(f"{n} {plural(role, n)}" for role, n in by_role.most_common())
+        roles = ", ".join(f"{n} {role} {plural('enrollment', n)}" for role, n in by_role.most_common())
         raise Failure(f"{len(missing)} of the district's {len(supplied)} enrollments are not served "
                       f"({roles}): {_counted(shown)}",
                       expected=f"all {len(supplied)} enrollments of the file",
