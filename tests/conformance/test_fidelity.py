@@ -125,13 +125,29 @@ def test_a_sample_of_zero_traces_nobody() -> None:
     assert trace.outcome is Outcome.NOT_APPLICABLE and "fidelity_sample is 0" in trace.message
 
 
-def test_a_one_one_roster_file_of_the_same_district_passes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("version", "mode"), [("1.1", "bulk"), ("1.2", "delta")])
+def test_another_export_of_the_same_district_passes(tmp_path: Path, version: str, mode: str) -> None:
+    # 1.1 says less about roles; a delta file carries status and dateLastModified, which are then compared
     from edcert.fixtures.roster_csv import district_zip
 
-    path = tmp_path / "district-1.1.zip"
-    path.write_bytes(district_zip(generate_district("small"), "1.1", "bulk"))
+    path = tmp_path / f"district-{version}-{mode}.zip"
+    path.write_bytes(district_zip(generate_district("small"), version, mode))
     sc = run_sandbox(keyword="fidelity", roster_csv=str(path)).scorecard
     assert {c.id: c.outcome.value for c in sc.checks} == dict.fromkeys(FID, "passed")
+
+
+def test_a_delta_file_compares_status_and_modification_times(tmp_path: Path) -> None:
+    from edcert.fixtures.roster_csv import district_zip
+
+    district = generate_district("small")
+    district.users[0] = {**district.users[0], "dateLastModified": "2020-01-01T00:00:00Z"}
+    path = tmp_path / "older.zip"
+    path.write_bytes(district_zip(district, "1.2", "delta"))
+    sc = run_sandbox(keyword="fidelity", roster_csv=str(path)).scorecard
+    outcomes = {c.id: c for c in sc.checks}
+    assert outcomes["OR12-FID-002"].outcome is Outcome.FAILED
+    assert "1 user served with other values (dateLastModified 1)" in outcomes["OR12-FID-002"].message
+    assert outcomes["OR12-FID-001"].outcome is Outcome.PASSED
 
 
 def test_the_demo_compares_another_district_with_its_own_export(tmp_path: Path) -> None:

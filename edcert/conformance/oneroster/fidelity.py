@@ -254,12 +254,14 @@ class _Tracer:
         self.both = both
         self.sup = both.supplied
         self.srv = {e: both.served_live(e) for e in both.served}
-        live = both.bulk("enrollments")
+        # a bulk file holds active enrollments only: one the vendor marks tobedeleted is not there any more
+        bulk = both.bulk("enrollments")
+        served = [r for r in self.srv["enrollments"].values()
+                  if not bulk or norm("status", r.get("status")) != "tobedeleted"]
         self.sup_enr = by_ref(self.sup["enrollments"].values(), "user")
-        self.srv_enr = by_ref((r for r in self.srv["enrollments"].values()
-                               if not live or norm("status", r.get("status")) != "tobedeleted"), "user")
+        self.srv_enr = by_ref(served, "user")
         self.sup_class_enr = by_ref(self.sup["enrollments"].values(), "class")
-        self.srv_class_enr = by_ref(self.srv["enrollments"].values(), "class")
+        self.srv_class_enr = by_ref(served, "class")
 
     def person(self, user: JSON | None, fallback: str) -> str:
         if not user:
