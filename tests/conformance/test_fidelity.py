@@ -160,3 +160,19 @@ def test_the_demo_compares_another_district_with_its_own_export(tmp_path: Path) 
     written = _district_roster("some-district.json", tiny, tmp_path)
     assert written is not None and written.parent == tmp_path
     assert read_roster_zip(written).district.counts()["orgs"] == len(tiny.orgs)
+
+
+def test_cascades_add_to_the_trips_of_existing_faults_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from edcert.sandbox import faults
+
+    assert faults.FAULTS["oneroster.paging.off-by-one"].trips[-3:] == tuple(FID[:3])  # ours, after its own
+    module = types.ModuleType("edcert_test_cascades")
+    module.FAULTS = ()  # type: ignore[attr-defined]
+    module.CASCADES = {"oneroster.no-such-fault": ("OR12-FID-001",)}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(faults, "FAULT_MODULES", (module.__name__,))
+    with pytest.raises(ValueError, match=r"CASCADES names the unknown fault 'oneroster\.no-such-fault'"):
+        faults._catalogue()
