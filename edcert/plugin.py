@@ -19,7 +19,7 @@ import pytest
 from edcert.harness.errors import ConfigError, Failure, HarnessError, NotApplicable
 from edcert.harness.evidence import Exchange, Recorder
 from edcert.harness.registry import CheckSpec, spec_of
-from edcert.harness.scorecard import CheckResult, Outcome
+from edcert.harness.scorecard import STUDENT_TRACES, CheckResult, Outcome, StudentTrace
 from edcert.harness.session import RunState
 from edcert.harness.suites import Suite, discover_suites
 
@@ -173,6 +173,10 @@ def pytest_runtest_makereport(
     if call.when == "setup" and report.passed:
         return report
     result = _result(spec, state, call, report, item.stash.get(_BUCKET, []))
+    traces = [t for name, value in item.user_properties if name == STUDENT_TRACES and isinstance(value, list)
+              for t in value]
+    if traces and call.when == "call":
+        result.student_traces = [StudentTrace.model_validate(t) for t in traces]
     report.user_properties.append((_PROPERTY, result.model_dump_json()))
     return report
 

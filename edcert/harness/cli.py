@@ -5,7 +5,9 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -258,27 +260,49 @@ def run_cmd(config_path: Path, out: Path | None, only: tuple[str, ...], evidence
     sys.exit(_run_and_report(config, out, only, evidence, no_progress, sign_key=sign_key))
 
 
-def _sandbox_config(base_url: str, client_id: str, client_secret: str, faults: tuple[str, ...]) -> VendorConfig:
+def _sandbox_config(base_url: str, client_id: str, client_secret: str, faults: tuple[str, ...],
+                    roster_csv: Path | None = None) -> VendorConfig:
     from edcert.sandbox.vendor import SECRET_ENV, sandbox_vendor_data
 
+    extra = {} if roster_csv is None else {"roster_csv": str(roster_csv)}
     data = sandbox_vendor_data(base_url, client_id,
                                name="edcert reference sandbox" + (f" with {', '.join(faults)}" if faults else ""),
-                               product="edcert sandbox", version=__version__)
+                               product="edcert sandbox", version=__version__, **extra)
     return parse_config(data, source="sandbox", env={SECRET_ENV: client_secret})
 
 
 def _district(value: str) -> Any:
     from edcert.fixtures.districts import generate_district, load_district
+    from edcert.fixtures.roster_csv import RosterCsvError, load_district_zip
 
     if value in {"small", "medium", "large"}:
         return generate_district(value)
     path = Path(value)
     if not path.is_file():
-        raise ConfigError(f"--district {value}: not small, medium, large or an existing file")
+        raise ConfigError(f"--district {value}: not small, medium, large, a OneRoster CSV zip or a district file")
+    if zipfile.is_zipfile(path):
+        try:
+            return load_district_zip(path)
+        except RosterCsvError as exc:
+            raise ConfigError(f"--district {exc}") from None
     try:
         return load_district(path)
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"--district {value}: not a district file ({exc})") from None
+
+
+def _district_roster(value: str, district: Any, folder: Path) -> Path | None:
+    """The OneRoster CSV zip the demo's data-fidelity checks compare the sandbox with (None: the shipped one)."""
+    if value == "small":
+        return None
+    path = Path(value)
+    if path.is_file() and zipfile.is_zipfile(path):
+        return path.resolve()
+    from edcert.fixtures.roster_csv import district_zip
+
+    out = folder / "district-roster.zip"
+    out.write_bytes(district_zip(district))
+    return out
 
 
 def _fault_names(faults: tuple[str, ...]) -> tuple[str, ...]:
@@ -327,7 +351,8 @@ def _hostile_limits(config: VendorConfig) -> VendorConfig:
 @cli.command("demo")
 @_output_options
 @click.option("--fault", "faults", multiple=True, metavar="NAME", help="Start the sandbox with this fault.")
-@click.option("--district", default="small", show_default=True, help="small, medium, large or a district file.")
+@click.option("--district", default="small", show_default=True,
+              help="small, medium, large, a OneRoster CSV zip or a district JSON file.")
 @_sign_option
 @_tls_options
 @_hostile_option
@@ -338,12 +363,14 @@ def demo_cmd(out: Path | None, only: tuple[str, ...], evidence: str, no_progress
 
     client_id, client_secret = sandbox_credentials()
     hostile = _hostile_choice()
-    app = create_app(_district(district), faults=_fault_names(faults), client_id=client_id,
+    served = _district(district)
+    app = create_app(served, faults=_fault_names(faults), client_id=client_id,
                      client_secret=client_secret, hostile=hostile)
-    with SandboxServer(app) as server:
+    with SandboxServer(app) as server, tempfile.TemporaryDirectory(prefix="edcert-demo-") as tmp:
         click.echo(f"sandbox listening on {server.base_url}" + (f" with {', '.join(faults)}" if faults else "")
                    + (f" (hostile mode {hostile})" if hostile else ""))
-        config = _sandbox_config(server.base_url, client_id, client_secret, faults)
+        config = _sandbox_config(server.base_url, client_id, client_secret, faults,
+                                 _district_roster(district, served, Path(tmp)))
         if hostile:
             config = _hostile_limits(config)
         code = _run_and_report(config, out, only, evidence, no_progress, sign_key=sign_key)
@@ -502,7 +529,8 @@ def hostile_cmd(fmt: str) -> None:
 @sandbox_group.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port (default: a free one).")
-@click.option("--district", default="small", show_default=True, help="small, medium, large or a district file.")
+@click.option("--district", default="small", show_default=True,
+              help="small, medium, large, a OneRoster CSV zip or a district JSON file.")
 @click.option("--fault", "faults", multiple=True, metavar="NAME", help="Break the sandbox on purpose.")
 @click.option("--client-id", envvar="EDCERT_SANDBOX_CLIENT_ID", default=None, help="Client id it accepts.")
 @click.option("--client-secret", envvar="EDCERT_SANDBOX_CLIENT_SECRET", default=None,
@@ -525,6 +553,8 @@ def serve_cmd(host: str, port: int, district: str, faults: tuple[str, ...], clie
         click.echo(f"edcert sandbox on {base}" + (f" with faults: {', '.join(faults)}" if faults else "")
                    + (f" in hostile mode {hostile}" if hostile else ""))
         click.echo(f"  OneRoster 1.2 rostering: {base}/ims/oneroster/rostering/v1p2")
+        if Path(district).is_file() and zipfile.is_zipfile(district):
+            click.echo(f"  district (CSV roster):   {Path(district).resolve()}")
         click.echo(f"  token endpoint:          {base}/oauth/token")
         click.echo(f"  client id:               {client_id}")
         click.echo(f"  client secret:           {client_secret}")

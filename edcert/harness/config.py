@@ -100,6 +100,7 @@ def _server_root(value: str) -> str:
 
 
 class OneRosterConfig(HttpSettings):
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ("roster_csv",)
     version: Literal["1.2"]
     base_url: str
     token_url: str
@@ -112,6 +113,11 @@ class OneRosterConfig(HttpSettings):
     demographics: bool = True
     nested: bool = True
     allow_writes: bool = False
+    # Data fidelity: the OneRoster CSV zip the district loaded into this sandbox (relative to this file), how many
+    # of its students to trace one by one, and the seed that picks them (the same seed, the same students).
+    roster_csv: str | None = None
+    fidelity_sample: Annotated[int, Field(ge=0, le=10_000)] = 25
+    fidelity_seed: int = 20261128
     client_secret: SecretStr = Field(default=SecretStr(""), exclude=True, repr=False)
 
     @field_validator("version", mode="before")

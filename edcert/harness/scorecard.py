@@ -38,6 +38,22 @@ class Outcome(StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
+#: The pytest user property a check records its student traces under (``record_property(STUDENT_TRACES, [...])``).
+STUDENT_TRACES = "edcert.student_traces"
+
+
+class StudentTrace(BaseModel):
+    """One student of the district's roster file followed through the vendor's data (data-fidelity checks)."""
+
+    student: str = Field(description="Who: a name in full evidence mode, 'Student N' when personal data is masked.")
+    grade: str = ""
+    school: str = ""
+    matched: bool = Field(description="Everything traced for this student matches the district's file.")
+    summary: str = Field(description="One sentence a principal understands.")
+    matches: list[str] = Field(default=[], description="What the vendor has exactly as the district's file says.")
+    mismatches: list[str] = Field(default=[], description="What differs from the district's file, in plain words.")
+
+
 class CheckResult(BaseModel):
     """One check's metadata and outcome."""
 
@@ -66,6 +82,10 @@ class CheckResult(BaseModel):
         default=None,
         description="The district's waiver for this check, if any. The outcome stays 'failed'; an active waiver "
                     "keeps the failure from blocking the verdict.")
+    student_traces: list[StudentTrace] | None = Field(
+        default=None,
+        description="Data fidelity: the sampled students traced one by one through the vendor's data (the "
+                    "'start with the student' check); absent for other checks.")
 
     @model_validator(mode="before")
     @classmethod

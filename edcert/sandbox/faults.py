@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -293,18 +293,29 @@ _TRIPS: dict[str, tuple[str, ...]] = {
 }
 
 #: The other standards' catalogues: each module defines ``FAULTS: tuple[Fault, ...]`` (name, standard,
-#: sentence, trips). A new standard's sandbox adds its module here.
-FAULT_MODULES: tuple[str, ...] = ("edcert.sandbox.oneroster.faults_v1p1",)
+#: sentence, trips). A new standard's sandbox adds its module here. A module whose checks also fail under
+#: faults defined elsewhere (a truthful cascade) may define ``CASCADES: dict[fault name, tuple[check ids]]``:
+#: those ids are added to that fault's trips, so each module lists its own checks.
+FAULT_MODULES: tuple[str, ...] = (
+    "edcert.sandbox.oneroster.faults_v1p1",
+    "edcert.sandbox.oneroster.fidelity",
+)
 
 
 def _catalogue() -> dict[str, Fault]:
     faults = {name: Fault(name=name, standard=_OR12, sentence=sentence, trips=_TRIPS.get(name, ()))
               for name, sentence in _CATALOGUE}
-    for module in FAULT_MODULES:
-        for fault in importlib.import_module(module).FAULTS:
+    modules = [importlib.import_module(module) for module in FAULT_MODULES]
+    for module in modules:
+        for fault in module.FAULTS:
             if fault.name in faults:
-                raise ValueError(f"fault {fault.name!r} is defined twice ({module})")
+                raise ValueError(f"fault {fault.name!r} is defined twice ({module.__name__})")
             faults[fault.name] = fault
+    for module in modules:
+        for name, trips in getattr(module, "CASCADES", {}).items():
+            if name not in faults:
+                raise ValueError(f"{module.__name__}: CASCADES names the unknown fault {name!r}")
+            faults[name] = replace(faults[name], trips=(*faults[name].trips, *trips))
     return faults
 
 

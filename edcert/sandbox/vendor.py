@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from edcert.fixtures.roster_csv import SANDBOX_ROSTER
+
 SECRET_ENV = "EDCERT_SANDBOX_CLIENT_SECRET"
 
 
@@ -17,11 +19,15 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
 
     ``oneroster`` overrides settings of the ``[oneroster]`` table (e.g. ``timeout``), ``v1p1`` those of the
     ``[oneroster_v1p1]`` table (e.g. ``{"auth": "oauth2"}``: its token endpoint is ``/oauth/v1p1/token``).
+    The data-fidelity checks compare the sandbox with ``roster_csv``: by default the bundle of the default
+    (small) district it serves; a sandbox serving another district passes that district's bundle
+    (``roster_csv=...``).
     """
     return {
         "vendor": {"name": name, "product": product, "version": version},
         "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
-                      "client_id": client_id, "client_secret_env": SECRET_ENV, **oneroster},
+                      "client_id": client_id, "client_secret_env": SECRET_ENV, "roster_csv": str(SANDBOX_ROSTER),
+                      "fidelity_sample": 25, "fidelity_seed": 20261128, **oneroster},
         "oneroster_v1p1": {"base_url": base_url, "auth": "oauth1", "client_id": client_id,
                            "client_secret_env": SECRET_ENV, "signature_method": "HMAC-SHA256",
                            "token_url": f"{base_url}/oauth/v1p1/token", **(v1p1 or {})},

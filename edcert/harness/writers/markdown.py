@@ -88,6 +88,30 @@ def _problem_section(number: int, c: CheckResult) -> list[str]:
     return lines
 
 
+def _fidelity_section(sc: Scorecard) -> list[str]:
+    """The data-fidelity checks and, starting with the student, each sampled student's trace."""
+    checks = [c for c in sc.checks if c.category == "data-fidelity"]
+    if not checks:
+        return []
+    lines = ["## Data fidelity: does the district's own roster arrive intact?", "",
+             "| Check | What was compared | Outcome |", "| --- | --- | --- |"]
+    lines += [f"| {md_text(c.id)} | {md_text(c.title)} | {md_text(_outcome_word(c))} |" for c in checks]
+    lines.append("")
+    for c in checks:
+        if not c.student_traces:
+            continue
+        intact = sum(t.matched for t in c.student_traces)
+        lines += [f"### Start with the student: {intact} of {len(c.student_traces)} students arrive intact", "",
+                  "| Student | Grade | School | Result | What matches, what does not |",
+                  "| --- | --- | --- | --- | --- |"]
+        for t in c.student_traces:
+            lines.append(f"| {md_text(t.student)} | {md_text(t.grade)} | {md_text(t.school)}"
+                         f" | {'intact' if t.matched else '**differs**'}"
+                         f" | {md_text('; '.join(t.mismatches) or 'nothing: ' + ', '.join(t.matches))} |")
+        lines.append("")
+    return lines
+
+
 def render_markdown(scorecard: Scorecard) -> str:
     """The whole scorecard as Markdown."""
     sc = scorecard
@@ -127,6 +151,7 @@ def render_markdown(scorecard: Scorecard) -> str:
         lines += ["Nothing: every check that ran passed.", ""]
     for number, c in enumerate(problems, 1):
         lines += _problem_section(number, c)
+    lines += _fidelity_section(sc)
     if sc.waivers is not None:
         lines += ["## Waivers", "", md_text(sc.waivers.summary), "", "| Check | Status | Expires | Waiver |",
                   "| --- | --- | --- | --- |"]

@@ -17,6 +17,7 @@ from operator import itemgetter
 from typing import Any
 
 from edcert.fixtures.districts import District, gc_paused, guidref
+from edcert.sandbox.oneroster.fidelity import apply_fidelity_faults
 from edcert.sandbox.state import SandboxState
 
 JSON = dict[str, Any]
@@ -57,6 +58,7 @@ class RosterData:
             self._build(district, state)
 
     def _build(self, district: District, state: SandboxState) -> None:
+        district = apply_fidelity_faults(district, state)
         orgs = _sorted(district.orgs)
         sessions = _sorted(district.academicSessions)
         courses = _sorted(district.courses)
