@@ -168,6 +168,8 @@ class OneRoster11Config(HttpSettings):
     token_url: str | None = None
     scopes: tuple[str, ...] = OR11_DEFAULT_SCOPES
     page_size: Annotated[int, Field(ge=1, le=10_000)] = 100
+    # Pages of one collection read at the same time (within rate_limit); 1 reads them one after another.
+    concurrency: Annotated[int, Field(ge=1, le=32)] = 4
     demographics: bool = True
     nested: bool = True
     allow_writes: bool = False

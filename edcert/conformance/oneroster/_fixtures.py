@@ -69,13 +69,13 @@ class OneRosterSession:
         self.config = config
         self.state = state
         self.base = config.rostering_url
-        self._auths: dict[tuple[str, ...], OAuth2ClientCredentials] = {}
+        self._auths: dict[tuple[str, ...], Any] = {}
         self.auth = self.auth_for(config.scopes)
         self.client = VendorClient(
             timeout=config.timeout, rate_limit=config.rate_limit, max_response_bytes=config.max_response_bytes,
             max_retries=config.max_retries, max_retry_wait=config.max_retry_wait, verify_tls=config.verify_tls,
             recorder=state.recorder, auth=self.auth, ca_bundle=config.ca_bundle, run_budget=config.run_budget,
-            allow_writes=config.allow_writes, token_urls=(config.token_url,),
+            allow_writes=config.allow_writes, token_urls=tuple(u for u in [config.token_url] if u),
         )
         self._collections: dict[str, Collection | Failure] = {}
         self._pool: ThreadPoolExecutor | None = None
