@@ -16,8 +16,6 @@ from edcert.conformance.oneroster._fixtures import OneRosterSession
 from edcert.conformance.oneroster11.models import SHAPES_V1P1
 from edcert.harness.auth import OAuth1Signer, OAuth2ClientCredentials
 from edcert.harness.config import OneRoster11Config
-from edcert.harness.http import VendorClient
-from edcert.harness.session import RunState
 
 STANDARD = "oneroster-1.1"
 
@@ -38,20 +36,6 @@ class OneRoster11Session(OneRosterSession):
 
     shapes = SHAPES_V1P1
     config: OneRoster11Config  # type: ignore[assignment]  # the 1.2 checks read only what both tables have
-
-    def __init__(self, config: OneRoster11Config, state: RunState) -> None:  # 1.2's __init__ builds a 1.2 client
-        self.config = config
-        self.state = state
-        self.base = config.rostering_url
-        self._auths: dict[tuple[str, ...], Any] = {}
-        self.auth = self.auth_for(config.scopes)
-        self.client = VendorClient(
-            timeout=config.timeout, rate_limit=config.rate_limit, max_response_bytes=config.max_response_bytes,
-            max_retries=config.max_retries, max_retry_wait=config.max_retry_wait, verify_tls=config.verify_tls,
-            recorder=state.recorder, auth=self.auth, ca_bundle=config.ca_bundle, run_budget=config.run_budget,
-            allow_writes=config.allow_writes, token_urls=tuple(u for u in [config.token_url] if u),
-        )
-        self._collections = {}
 
     @property
     def oauth1(self) -> bool:
