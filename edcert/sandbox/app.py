@@ -1,7 +1,8 @@
 """The sandbox's root ASGI app: a thin composition of the standards it serves.
 
-Today: the OAuth 2.0 token endpoint (``POST /oauth/token``) and the OneRoster
-1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2``. Ed-Fi and LTI
+Today: the OAuth 2.0 token endpoint (``POST /oauth/token``), the OneRoster
+1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2`` and its Gradebook
+and Resources services (``sandbox/oneroster/services.py``). Ed-Fi and LTI
 get mounted here the same way.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_can
 from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
 from edcert.sandbox.oneroster.model import ROSTERING_SCOPES
+from edcert.sandbox.oneroster.services import GRADEBOOK_BASE, RESOURCES_BASE, SERVICE_SCOPES, create_service_apps
 from edcert.sandbox.state import Clock, SandboxState, TokenStore
 
 TOKEN_PATH = "/oauth/token"
@@ -58,10 +60,13 @@ def create_app(
             canary_key = generate_canary_key()
         hostile_state = HostileState(mode=hostile, client_secret=client_secret, canary_key_pem=canary_key)
         middleware.append(Middleware(HostileMiddleware, state=hostile_state, token_path=TOKEN_PATH))
+    gradebook, resources = create_service_apps(district, state)
     app = Starlette(
         routes=[
-            Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
+            Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES + SERVICE_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
+            Mount(GRADEBOOK_BASE, app=gradebook),
+            Mount(RESOURCES_BASE, app=resources),
         ],
         middleware=middleware,
     )

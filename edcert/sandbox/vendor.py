@@ -18,6 +18,8 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
     """
     return {
         "vendor": {"name": name, "product": product, "version": version},
+        # every OneRoster service the sandbox serves, writes allowed (they stay in the sandbox's memory)
         "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
-                      "client_id": client_id, "client_secret_env": SECRET_ENV, **oneroster},
+                      "client_id": client_id, "client_secret_env": SECRET_ENV,
+                      "services": ["rostering", "gradebook", "resources"], "allow_writes": True, **oneroster},
     }
