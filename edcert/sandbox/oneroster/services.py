@@ -514,7 +514,7 @@ class ServicesProvider(OneRosterProvider):
 
         routes = [
             self.list_route("resources", "/resources", RS_CORE, RESOURCE, "resources", all_resources, flat=True),
-            Route("/resources/{sourcedId}", lambda request: self._one_resource(request), methods=["GET"]),
+            Route("/resources/{sourcedId}", self._one_resource, methods=["GET"]),
         ]
         if not faulty("resources.ops.nested-missing"):
             for path, source in (("/classes/{classSourcedId}/resources", class_resources),
