@@ -33,7 +33,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("gradebook.model.category-missing-title", _GB, "Categories are served without their required title.",
           ("ORGB12-DM-001",)),
     Fault("gradebook.model.lineitem-missing-category", _GB, "LineItems are served without their required category.",
-          ("ORGB12-DM-002",)),
+          ("ORGB12-DM-002", "ORGB12-WRITE-001")),
     Fault("gradebook.model.result-score-as-string", _GB,
           "Results' score is served as a string (\"87.0\") instead of a number.",
           ("ORGB12-DM-003", "ORGB12-WRITE-002")),
