@@ -117,3 +117,12 @@ def test_sandbox_enforces_service_scopes_and_keeps_writes_per_app() -> None:
         assert client.put(f"{GRADEBOOK_BASE}/lineItems/t-2", json=bad, headers=writer).status_code == 422
         assert client.delete(f"{GRADEBOOK_BASE}/lineItems/t-1", headers=writer).status_code == 204
         assert client.get(f"{GRADEBOOK_BASE}/lineItems/t-1", headers=reader).status_code == 404
+
+
+def test_rostering_faults_leave_the_services_alone() -> None:
+    # a rostering fault breaks rostering only: each fault trips exactly its own standard's checks
+    with sandbox(faults=("oneroster.auth.no-token-accepted",)) as (server, _app), \
+            httpx.Client(base_url=server.base_url) as client:
+        assert client.get("/ims/oneroster/rostering/v1p2/orgs").status_code == 200
+        assert client.get(f"{GRADEBOOK_BASE}/lineItems").status_code == 401
+        assert client.get(f"{RESOURCES_BASE}/resources").status_code == 401
