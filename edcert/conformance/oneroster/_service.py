@@ -8,7 +8,7 @@ flavor, not a copy of the checks.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -104,7 +104,7 @@ def ref_of(record: Record, name: str) -> str | None:
     return None
 
 
-def first_of(candidates: list[str | None], what: str) -> str:
+def first_of(candidates: Sequence[str | None], what: str) -> str:
     for candidate in candidates:
         if candidate:
             return candidate

@@ -248,15 +248,15 @@ class ServicesProvider(OneRosterProvider):
                     "score": float(400 + (j * 37 + k * 13) % 400), "scoreDate": "2026-10-02",
                     "scoreStatus": "fully graded",
                 }
-        for n, course in enumerate(d.courses):
-            rid = derived_id("resource", course["sourcedId"])
+        for n, course_record in enumerate(d.courses):
+            rid = derived_id("resource", course_record["sourcedId"])
             self.resources[rid] = {
                 "sourcedId": rid, "status": "active", "dateLastModified": _stamp(n),
-                "title": f"Digital textbook - {course.get('title', '')}", "roles": ["student", "teacher"],
+                "title": f"Digital textbook - {course_record.get('title', '')}", "roles": ["student", "teacher"],
                 "importance": "primary", "vendorResourceId": f"EDC-TXT-{n + 1:04d}",
                 "vendorId": "edcert-sandbox-publisher", "applicationId": "edcert-reader",
             }
-            self.resources_by_course[course["sourcedId"]] = [rid]
+            self.resources_by_course[course_record["sourcedId"]] = [rid]
         faulty = self.state.faulty
         if faulty("gradebook.integrity.result-dangling-lineitem") and t["results"]:
             first = min(t["results"])
