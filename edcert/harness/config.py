@@ -26,6 +26,15 @@ OR11_DEFAULT_SCOPES = (
     OR11_SCOPE_PREFIX + "roster.readonly",
     OR11_SCOPE_PREFIX + "roster-demographics.readonly",
 )
+# The OneRoster services a provider may offer, and the read scopes edcert asks for when it claims each one
+# (1.2 OpenAPI securitySchemes.OAuth2CC). Writes ask for their own scopes (gradebook.createput/delete).
+ONEROSTER_SERVICES = ("rostering", "gradebook", "resources")
+OR12_SERVICE_SCOPES: dict[str, tuple[str, ...]] = {
+    "rostering": OR12_DEFAULT_SCOPES,
+    "gradebook": tuple(OR12_SCOPE_PREFIX + s for s in (
+        "gradebook-core.readonly", "gradebook.readonly", "assessment.readonly")),
+    "resources": tuple(OR12_SCOPE_PREFIX + s for s in ("resource-core.readonly", "resource.readonly")),
+}
 
 
 class _Strict(BaseModel):
@@ -99,9 +108,15 @@ def _server_root(value: str) -> str:
     return value
 
 
+OneRosterService = Literal["rostering", "gradebook", "resources"]
+
+
 class OneRosterConfig(HttpSettings):
     PATH_FIELDS: ClassVar[tuple[str, ...]] = ("roster_csv",)
     version: Literal["1.2"]
+    # The OneRoster services claimed: each is certified as its own standard (oneroster-1.2,
+    # oneroster-gradebook-1.2, oneroster-resources-1.2).
+    services: tuple[OneRosterService, ...] = ("rostering",)
     base_url: str
     token_url: str
     client_id: Annotated[str, Field(min_length=1)]
@@ -128,6 +143,24 @@ class OneRosterConfig(HttpSettings):
                              "(auth = \"oauth1\" or \"oauth2\"); [oneroster] is for version 1.2")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _scopes_cover_services(cls, data: Any) -> Any:
+        # Without explicit scopes, ask for the read scopes of every claimed service.
+        if isinstance(data, dict) and "scopes" not in data and isinstance(data.get("services"), list | tuple):
+            wanted = [OR12_SERVICE_SCOPES.get(s, ()) for s in data["services"]]
+            data = {**data, "scopes": tuple(dict.fromkeys(scope for group in wanted for scope in group))}
+        return data
+
+    @field_validator("services")
+    @classmethod
+    def _some_services(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one service (rostering, gradebook, resources)")
+        if len(set(value)) != len(value):
+            raise ValueError("a service is listed twice")
+        return value
+
     @field_validator("base_url", "token_url")
     @classmethod
     def _http_urls(cls, value: str) -> str:
@@ -144,11 +177,19 @@ class OneRosterConfig(HttpSettings):
 
     @property
     def standards(self) -> tuple[str, ...]:
-        return (self.standard,)
+        return tuple(self.service_standard(s) for s in self.services)
+
+    def service_standard(self, service: str) -> str:
+        """The standard one service is certified as (``oneroster-1.2``, ``oneroster-gradebook-1.2``...)."""
+        return self.standard if service == "rostering" else f"oneroster-{service}-{self.version}"
+
+    def service_url(self, service: str) -> str:
+        """The base URL of one service (1.2: one root per service)."""
+        return f"{self.base_url}/ims/oneroster/{service}/v1p2"
 
     @property
     def rostering_url(self) -> str:
-        return f"{self.base_url}/ims/oneroster/rostering/v1p2"
+        return self.service_url("rostering")
 
 
 class OneRoster11Config(HttpSettings):

@@ -1,8 +1,9 @@
 """The sandbox's root ASGI app: a thin composition of the standards it serves.
 
 Today: the OAuth 2.0 token endpoint (``POST /oauth/token``), the OneRoster
-1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2`` and the
-OneRoster 1.1 provider (OAuth 1.0a signed) under ``/ims/oneroster/v1p1``. Ed-Fi and LTI
+1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2`` with its Gradebook
+and Resources services (``sandbox/oneroster/services.py``), and the OneRoster 1.1
+provider (OAuth 1.0a signed) under ``/ims/oneroster/v1p1``. Ed-Fi and LTI
 get mounted here the same way.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
 from edcert.sandbox.oneroster.app_v1p1 import V1P1_BASE, V1P1_SCOPES, create_oneroster11_app
 from edcert.sandbox.oneroster.model import ROSTERING_SCOPES
+from edcert.sandbox.oneroster.services import GRADEBOOK_BASE, RESOURCES_BASE, SERVICE_SCOPES, create_service_apps
 from edcert.sandbox.state import Clock, SandboxState, TokenStore
 
 TOKEN_PATH = "/oauth/token"
@@ -61,12 +63,15 @@ def create_app(
             canary_key = generate_canary_key()
         hostile_state = HostileState(mode=hostile, client_secret=client_secret, canary_key_pem=canary_key)
         middleware.append(Middleware(HostileMiddleware, state=hostile_state, token_path=TOKEN_PATH))
+    gradebook, resources = create_service_apps(district, state)
     app = Starlette(
         routes=[
-            Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
+            Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES + SERVICE_SCOPES), methods=["POST"]),
             # OneRoster 1.1 over OAuth 2.0 (a provider's option; 1.1 itself signs with OAuth 1.0a): v1p1 scopes
             Route(V1P1_TOKEN_PATH, token_endpoint(state, scopes=V1P1_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
+            Mount(GRADEBOOK_BASE, app=gradebook),
+            Mount(RESOURCES_BASE, app=resources),
             Mount(V1P1_BASE, app=create_oneroster11_app(district, state)),
         ],
         middleware=middleware,

@@ -299,6 +299,7 @@ _TRIPS: dict[str, tuple[str, ...]] = {
 FAULT_MODULES: tuple[str, ...] = (
     "edcert.sandbox.oneroster.faults_v1p1",
     "edcert.sandbox.oneroster.fidelity",
+    "edcert.sandbox.oneroster.services_faults",
 )
 
 

@@ -25,9 +25,11 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
     """
     return {
         "vendor": {"name": name, "product": product, "version": version},
+        # every OneRoster service the sandbox serves, writes allowed (they stay in the sandbox's memory)
         "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
                       "client_id": client_id, "client_secret_env": SECRET_ENV, "roster_csv": str(SANDBOX_ROSTER),
-                      "fidelity_sample": 25, "fidelity_seed": 20261128, **oneroster},
+                      "fidelity_sample": 25, "fidelity_seed": 20261128,
+                      "services": ["rostering", "gradebook", "resources"], "allow_writes": True, **oneroster},
         "oneroster_v1p1": {"base_url": base_url, "auth": "oauth1", "client_id": client_id,
                            "client_secret_env": SECRET_ENV, "signature_method": "HMAC-SHA256",
                            "token_url": f"{base_url}/oauth/v1p1/token", **(v1p1 or {})},

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from edcert.fixtures.districts import District
+from edcert.harness.profile import KNOWN_STANDARDS
 from edcert.sandbox import FAULTS, Fault, create_app, validate_faults
 from edcert.sandbox.oneroster.model import ORG
 
@@ -449,8 +450,9 @@ def test_catalogue() -> None:
         assert isinstance(fault, Fault)
         assert fault.name == name
         assert name == name.lower()
-        # the 1.2 catalogue is oneroster.*; another standard's fault module (FAULT_MODULES) keeps its own prefix
+        # the rostering catalogue; other standards' modules (FAULT_MODULES) name their own standard
         assert name.startswith("oneroster.") == (fault.standard == "oneroster-1.2")
+        assert fault.standard in KNOWN_STANDARDS
         assert fault.sentence.endswith(".")
         assert isinstance(fault.trips, tuple)
 

@@ -13,6 +13,7 @@ import pytest
 from edcert.fixtures.districts import District
 from edcert.sandbox import SandboxServer
 from edcert.sandbox.oneroster.app import OneRosterProvider
+from edcert.sandbox.oneroster.services import SERVICE_SCOPES
 from edcert.sandbox.state import SandboxState
 
 from .conftest import (
@@ -39,7 +40,8 @@ def test_token_with_basic_auth(http: httpx.Client) -> None:
     body = r.json()
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 3600
-    assert body["scope"].split() == ALL_SCOPES.split()
+    # no scope asked: every scope the sandbox serves (rostering, then gradebook and resources)
+    assert body["scope"].split() == [*ALL_SCOPES.split(), *SERVICE_SCOPES]
     assert len(body["access_token"]) >= 32
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["content-type"].startswith("application/json")

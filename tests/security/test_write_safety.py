@@ -98,7 +98,8 @@ def test_a_check_that_writes_is_stopped_unless_allowed(allow_writes: bool, tmp_p
 
 def test_a_whole_run_writes_nothing() -> None:
     with sandbox(hostile="writes-fail") as (server, app):
-        result = run(sandbox_config(server.base_url))
+        # the sandbox's own configuration allows writes (its gradebook round trip): a vendor's default does not
+        result = run(sandbox_config(server.base_url, allow_writes=False))
         writes = list(app.state.hostile.writes)
     assert writes == []
     assert result.exit_code == 0

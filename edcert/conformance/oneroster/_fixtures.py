@@ -65,10 +65,13 @@ class Collection:
 class OneRosterSession:
     """The OneRoster 1.2 provider under test, as the checks see it."""
 
-    def __init__(self, config: OneRosterConfig, state: RunState) -> None:
+    # which key wraps each collection endpoint's answer (another service's session names its own)
+    collection_keys: dict[str, str] = COLLECTION_KEYS
+
+    def __init__(self, config: OneRosterConfig, state: RunState, base: str | None = None) -> None:
         self.config = config
         self.state = state
-        self.base = config.rostering_url
+        self.base = base or config.rostering_url
         self._auths: dict[tuple[str, ...], Any] = {}
         self.auth = self.auth_for(config.scopes)
         self.client = VendorClient(
@@ -132,7 +135,7 @@ class OneRosterSession:
     def _fetch_all(self, endpoint: str) -> Collection:
         # Advance by what actually came back, not by what was asked for: a provider may cap the page
         # size below our limit, and stopping at the first short page would then read it short.
-        key = COLLECTION_KEYS[endpoint]
+        key = self.collection_keys[endpoint]
         limit = self.config.page_size
         out = Collection(endpoint=endpoint, key=key, records=[])
         seen: set[str] = set()

@@ -47,6 +47,7 @@ class Kind(StrEnum):
     OBJECT = "object"
     OBJECTS = "objects"
     OPEN = "open"
+    NUMBER = "number"  # a JSON number (Gradebook: score, weight, resultValueMin/Max)
 
 
 class Rule(StrEnum):
@@ -473,6 +474,9 @@ class _Walk:
             if prop.shape is not None:
                 for item in value:
                     self.shape(item, prop.shape, path + "[].")
+        elif kind is Kind.NUMBER:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.add(Rule.TYPE, path, "is not a number", json_type(value))
         elif kind is Kind.OPEN and not isinstance(value, dict):
             self.add(Rule.TYPE, path, "is not an object", json_type(value))
 

@@ -96,6 +96,9 @@ class Operation:
 
 
 class OneRosterProvider:
+    # which scopes grant each category of operation (the Gradebook and Resources provider names its own)
+    accepted_scopes: dict[str, frozenset[str]] = ACCEPTED_SCOPES
+
     def __init__(self, district: District, state: SandboxState) -> None:
         self.state = state
         self.data = RosterData(district, state)
@@ -154,13 +157,13 @@ class OneRosterProvider:
                 401, "unauthorisedrequest", "the access token is missing, invalid or expired",
                 **{"WWW-Authenticate": 'Bearer realm="edcert-sandbox", error="invalid_token"'},
             )
-        if issued.scopes & ACCEPTED_SCOPES[category]:
+        if issued.scopes & self.accepted_scopes[category]:
             return None
         if category == DEMOGRAPHICS and faulty("oneroster.auth.demographics-scope-not-enforced"):
             return None
         if category == NESTED and faulty("oneroster.auth.nested-scope-not-enforced"):
             return None
-        needed = " or ".join(sorted(ACCEPTED_SCOPES[category]))
+        needed = " or ".join(sorted(self.accepted_scopes[category]))
         if faulty("oneroster.auth.wrong-scope-401"):
             return self.status(
                 401, "unauthorisedrequest", f"this operation needs the scope {needed}",

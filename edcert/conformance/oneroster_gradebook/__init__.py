@@ -1,0 +1,13 @@
+"""OneRoster Gradebook certification suite (1.2; 1.1 is one more flavor in ``_fixtures.FLAVORS``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from edcert.harness.suites import Suite
+
+SUITE = Suite(
+    name="oneroster_gradebook",
+    standards=("oneroster-gradebook-1.2",),
+    path=Path(__file__).parent,
+    plugin="edcert.conformance.oneroster_gradebook._fixtures",
+)
