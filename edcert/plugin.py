@@ -218,7 +218,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def _result(spec: CheckSpec, state: RunState, call: pytest.CallInfo[None], report: pytest.TestReport,
             bucket: list[Exchange]) -> CheckResult:
-    outcome, message, expected, received, attached = _classify(call, report)
+    outcome, message, expected, received, attached = _classify(call, report, builtin=spec.module.startswith("edcert."))
     redact = state.redactor.text
     limit = _PASSED_EVIDENCE if outcome is Outcome.PASSED else _FAILED_EVIDENCE
     evidence: list[Exchange] = []
@@ -239,8 +239,14 @@ def _result(spec: CheckSpec, state: RunState, call: pytest.CallInfo[None], repor
     )
 
 
-def _classify(call: pytest.CallInfo[None], report: pytest.TestReport
+def _classify(call: pytest.CallInfo[None], report: pytest.TestReport, *, builtin: bool = False
               ) -> tuple[Outcome, str, str | None, str | None, list[Exchange]]:
+    """A check's outcome from what it raised.
+
+    A plain ``assert`` is how a district's own check fails the vendor; edcert's own checks fail a vendor
+    only through ``Failure``, so an AssertionError inside them is a defect of edcert: ``error``, never a
+    verdict against the vendor.
+    """
     excinfo = call.excinfo
     if excinfo is None:
         return Outcome.PASSED, "", None, None, []
@@ -251,7 +257,7 @@ def _classify(call: pytest.CallInfo[None], report: pytest.TestReport
         return Outcome.SKIPPED, str(exc.msg or "skipped"), None, None, []
     if isinstance(exc, Failure):
         return Outcome.FAILED, exc.message, exc.expected, exc.received, exc.exchanges
-    if isinstance(exc, AssertionError):
+    if isinstance(exc, AssertionError) and not builtin:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else "assertion failed"
         return Outcome.FAILED, text, None, None, []
     if isinstance(exc, HarnessError):

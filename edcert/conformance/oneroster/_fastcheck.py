@@ -117,6 +117,8 @@ class _Compiler:
             out.append(f"{indent}if {v} != 'true' and {v} != 'false': return False")
         elif kind is Kind.STATUS:
             out.append(f"{indent}if type({v}) is not str or {v} not in STATUSES: return False")
+        elif kind is Kind.NUMBER:
+            out.append(f"{indent}if type({v}) is not int and type({v}) is not float: return False")
         elif kind in (Kind.OBJECT, Kind.OPEN):
             out.append(f"{indent}if type({v}) is not dict: return False")
             if kind is Kind.OBJECT and prop.shape is not None:
