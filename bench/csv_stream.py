@@ -53,16 +53,16 @@ def write_bundle(path: Path, users: int) -> dict[str, int]:
                     fh.write("".join(line(i) for i in range(start, min(users, start + CHUNK))).encode())
             counts[stem] = users
 
-        def uid(i: int) -> str:
-            return f"{i:08x}-0000-4000-8000-{i:012d}"
+        def uid(i: int, kind: int = 0) -> str:  # UUID-shaped, as a SIS exports them
+            return f"{i:08x}-{kind:04d}-4000-8000-{i:012d}"
 
         member("users", lambda i: f"{uid(i)},,,true,given{i}.family{i},{{studentNumber:S{i:08d}}},Given{i},"
                                   f"Family{i},,S{i:08d},given{i}.family{i}@example.edu,,,,09,,,,,,{school},\r\n")
-        member("roles", lambda i: f"{uid(i)}-r,,,{uid(i)},primary,student,,,{school},\r\n")
+        member("roles", lambda i: f"{uid(i, 1)},,,{uid(i)},primary,student,,,{school},\r\n")
 
         def enrollment(i: int) -> str:
             cid, sid = classes[i % len(classes)]
-            return f"{uid(i)}-e,,,{cid},{sid},{uid(i)},student,,2026-08-17,2027-06-11\r\n"
+            return f"{uid(i, 2)},,,{cid},{sid},{uid(i)},student,,2026-08-17,2027-06-11\r\n"
 
         member("enrollments", enrollment)
     return counts

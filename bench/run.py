@@ -19,6 +19,11 @@ def _yes(met: bool) -> str:
     return "met" if met else "**not met**"
 
 
+def _both(wall: bool, cpu: bool) -> str:
+    """The verdict by wall time, and by CPU time when they disagree (a loaded machine skews wall time)."""
+    return _yes(wall) if wall == cpu else f"{_yes(wall)} in wall time, {_yes(cpu)} in CPU time"
+
+
 def marginal(small: dict[str, Any], large: dict[str, Any], key: str) -> float:
     """Microseconds each record beyond the smaller run's added: constant when cost grows linearly."""
     return (large[key] - small[key]) / (large["records_read"] - small["records_read"]) * 1e6
@@ -27,7 +32,7 @@ def marginal(small: dict[str, Any], large: dict[str, Any], key: str) -> float:
 def table(data: dict[str, Any]) -> str:
     rows = ["| | measure | edcert | floor / peer | ratio | target | |", "| --- | --- | --- | --- | --- | --- | --- |"]
     e2e = data.get("end_to_end", {})
-    runs = e2e.get("runs", {})
+    runs = dict(sorted(e2e.get("runs", {}).items(), key=lambda item: item[1]["records_read"]))
     top = runs.get(e2e.get("p1", {}).get("size", ""), {})
     if top:
         rows.append(f"| P1 | full OneRoster 1.2 suite, {top['size']} district ({top['records_read']:,} records) | "
@@ -51,7 +56,7 @@ def table(data: dict[str, Any]) -> str:
         rows.append(f"| P4 | validate-csv, {csv_['users']:,} users ({csv_['rows']:,} rows) | {csv_['edcert_s']:.1f} s "
                     f"(cpu {csv_['edcert_cpu_s']:.1f} s) | {csv_['floor_read_s']:.1f} s (cpu "
                     f"{csv_['floor_read_cpu_s']:.1f} s) csv.reader | {csv_['vs_read']:.2f}x (cpu "
-                    f"{csv_['vs_read_cpu']:.2f}x) | <= 3x | {_yes(csv_['vs_read'] <= 3)} |")
+                    f"{csv_['vs_read_cpu']:.2f}x) | <= 3x | {_both(csv_['vs_read'] <= 3, csv_['vs_read_cpu'] <= 3)} |")
         rows.append(f"| P4 | peak memory of validate-csv (VmHWM) | {csv_['peak_rss_mb']:.0f} MB | | | <= 300 MB | "
                     f"{_yes(csv_['peak_rss_mb'] <= 300)} |")
     pol = data.get("politeness")
@@ -66,7 +71,7 @@ def table(data: dict[str, Any]) -> str:
                     f"{pol['requests_span_over_ideal']:.3f}x | within 10% | {_yes(ok)} |")
     p6 = e2e.get("p6")
     if p6:
-        per = ", ".join(f"{k} {v:,.0f} us" for k, v in p6["per_record_us"].items())
+        per = ", ".join(f"{k} {runs[k]['per_record_us']:,.0f} us" for k in runs)
         rows.append(f"| P6 | wall time per record read | {per} | | {p6['largest_over_smallest']:.2f}x "
                     f"largest / smallest | flat (linear growth) | {_yes(p6['met'])} |")
         sizes = list(runs.values())

@@ -49,6 +49,19 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z")
 _YEAR = re.compile(r"\d{4}")
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _compact(value: str) -> str | int:
+    """A canonical lower-case UUID as its 128-bit number (48 bytes held instead of 88), anything else as is.
+
+    One to one, and an int never equals a str: a set of these finds exactly the duplicates a set of the
+    strings would. Used where ids are only compared with each other (a file nothing references), so a
+    million-row file's duplicate check holds about 40 MB less.
+    """
+    if len(value) == 36 and _UUID_TEXT.fullmatch(value):
+        return int(value.replace("-", ""), 16)
+    return value
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError)
 
 
@@ -89,7 +102,7 @@ class RuleTally:
 class _FileState:
     spec: FileSpec
     mode: str | None
-    ids: set[str] = field(default_factory=set)
+    ids: set[str | int] = field(default_factory=set)  # ints only in files nothing references (see _compact)
     complete: bool = False
     has_ids: bool = False
 
@@ -613,13 +626,14 @@ class _Validator:
                    for at, c in checked]
         required_per_row = sum(1 for _, c in checked if c.required)
         guid = _GUID.fullmatch
+        compact = spec.stem not in schema.reference_targets(self.version)  # its ids meet only each other
         deferred: list[tuple[int, int, str, str]] = []
         n_rows = n_required = n_sourced = n_ids = n_refs = n_enums = n_dates = n_bools = n_datetimes = 0
         for line, row, _lines in rows:
             if len(row) != width:
                 self._width(file, line, row, width)
                 if id_at is not None and id_at < len(row) and row[id_at]:
-                    ids.add(row[id_at])
+                    ids.add(_compact(row[id_at]) if compact else row[id_at])
                 continue
             n_rows += 1
             status = row[status_at] if status_at is not None else ""
@@ -662,11 +676,12 @@ class _Validator:
                     n_sourced += 1
                     if not guid(value):
                         add("ID-001", file, f"the sourcedId {_describe_bad_guid(value)}", line, at + 1, col.name)
-                    if value in ids:
+                    key = _compact(value) if compact else value
+                    if key in ids:
                         add("ID-002", file, "repeats a sourcedId already used on an earlier line of this file",
                             line, at + 1, col.name)
                     else:
-                        ids.add(value)
+                        ids.add(key)
                 elif kind == "ref" or kind == "refs":
                     items = value.split(",") if kind == "refs" else (value,)
                     for item in items:

@@ -1,0 +1,65 @@
+"""Pages of a collection read ahead (concurrency): the same records, the same requests, overlapped."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from edcert.conformance.oneroster._fixtures import OneRosterSession
+from edcert.harness.session import RunState
+from edcert.sandbox import SandboxServer
+from tests.sandbox_run import sandbox_config
+
+RECORDS = [{"sourcedId": f"c-{i:03d}"} for i in range(450)]
+
+
+class Provider:
+    def __init__(self, claimed_total: int = len(RECORDS)) -> None:
+        self.claimed_total = claimed_total
+        self.in_flight = self.most_in_flight = 0
+        self.offsets: list[int] = []
+
+    def app(self) -> Starlette:
+        async def token(request: Request) -> Response:
+            return JSONResponse({"access_token": "t", "token_type": "Bearer", "expires_in": 3600})
+
+        async def classes(request: Request) -> Response:
+            limit, offset = int(request.query_params["limit"]), int(request.query_params["offset"])
+            self.offsets.append(offset)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            await asyncio.sleep(0.05)
+            self.in_flight -= 1
+            return JSONResponse({"classes": RECORDS[offset:offset + limit]},
+                                headers={"X-Total-Count": str(self.claimed_total)})
+
+        return Starlette(routes=[Route("/oauth/token", token, methods=["POST"]),
+                                 Route("/ims/oneroster/rostering/v1p2/classes", classes)])
+
+
+def read(provider: Provider, concurrency: int) -> list[dict[str, str]]:
+    with SandboxServer(provider.app()) as server:
+        config = sandbox_config(server.base_url, concurrency=concurrency)
+        session = OneRosterSession(config.oneroster, RunState(config))  # type: ignore[arg-type]
+        try:
+            return session.collection("classes").records
+        finally:
+            session.close()
+
+
+@pytest.mark.parametrize(("concurrency", "overlapped"), [(1, False), (4, True)])
+def test_pages_are_read_ahead_only_when_allowed(concurrency: int, overlapped: bool) -> None:
+    provider = Provider()
+    assert read(provider, concurrency) == RECORDS
+    assert sorted(provider.offsets) == [0, 100, 200, 300, 400]  # each page once, nothing more
+    assert (provider.most_in_flight > 1) is overlapped
+
+
+def test_a_count_larger_than_the_collection_still_reads_it_exactly() -> None:
+    provider = Provider(claimed_total=2000)
+    assert read(provider, 4) == RECORDS
+    assert provider.offsets.count(0) == 1 and 450 in provider.offsets  # read on past the short page's end
