@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from edcert.fixtures.districts import ROSTERING_BASE, District
 from edcert.sandbox.faults import validate_faults
 from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
+from edcert.sandbox.lti.platform import PLATFORM_PATH, create_platform_app
 from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
 from edcert.sandbox.oneroster.model import ROSTERING_SCOPES
@@ -62,6 +63,7 @@ def create_app(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
+            Mount(PLATFORM_PATH, app=create_platform_app(state)),
         ],
         middleware=middleware,
     )
