@@ -239,7 +239,7 @@ class _Platform:
         if st.faulty("idt.roles-string"):
             roles = " ".join(roles)
         claims: dict[str, Any] = {
-            "iss": issuer, "aud": client_id, "sub": user.user_id + pad, "iat": now, "exp": now + 300,
+            "iss": issuer, "aud": client_id, "sub": user.user_id, "iat": now, "exp": now + 300,
             "nonce": secrets.token_urlsafe(12) if st.faulty("idt.wrong-nonce") else nonce,
             LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0",
             LTI + "deployment_id": DEPLOYMENT_ID,
@@ -247,7 +247,7 @@ class _Platform:
                                       else f"{launch.tool_url}/launch"),
             LTI + "resource_link": {"id": "sandbox-link-1", "title": "Sandbox activity" + pad},
             LTI + "roles": roles,
-            LTI + "context": {"id": CONTEXT_ID, "label": "SBX-1", "title": "Sandbox course",
+            LTI + "context": {"id": CONTEXT_ID, "label": "SBX-1", "title": "Sandbox course" + pad,
                               "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]},
             NRPS_CLAIM: {"context_memberships_url": f"{issuer}/contexts/{CONTEXT_ID}/memberships",
                          "service_versions": ["2.0"]},
@@ -264,7 +264,7 @@ class _Platform:
         alg = "RS384" if st.faulty("idt.rs384") else "RS256"
         key = st.key
         if st.faulty("idt.foreign-key"):
-            key = RSAKey.import_key(st.foreign_key.as_dict(private=True), parameters={"kid": st.key.kid})
+            key = RSAKey.import_key(st.foreign_key.as_dict(private=True), parameters={"kid": str(st.key.kid)})
         return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key, algorithms=[alg])
 
     async def jwks(self, request: Request) -> Response:

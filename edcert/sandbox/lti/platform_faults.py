@@ -20,7 +20,8 @@ FAULTS: tuple[Fault, ...] = tuple(Fault(name=_P + name, standard=_STD, sentence=
      ("LTIP-AUTH-003",)),
     ("auth.unknown-client-accepted", "The auth endpoint issues an id_token to an unknown client_id.",
      ("LTIP-AUTH-004",)),
-    ("idt.rs384", "id_tokens are signed with RS384 instead of RS256.", ("LTIP-IDT-001",)),
+    # the JWKS publishes the key for RS256, so an RS384 signature does not verify with it either
+    ("idt.rs384", "id_tokens are signed with RS384 instead of RS256.", ("LTIP-IDT-001", "LTIP-IDT-002")),
     ("idt.foreign-key", "id_tokens are signed with a key that is not in the platform JWKS (same kid).",
      ("LTIP-IDT-002",)),
     ("idt.no-resource-link", "id_tokens lack the resource_link claim.", ("LTIP-IDT-003",)),
