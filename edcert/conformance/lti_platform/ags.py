@@ -202,7 +202,7 @@ def check_results_scope(platform: PlatformUnderTest, launch: Launch) -> None:
 
 
 @check(
-    id="LTIP-AGS-005", standard=STANDARD, category="errors", level="required",
+    id="LTIP-AGS-005", standard=STANDARD, category="errors", level="recommended",
     title="An invalid line item (blank label, scoreMaximum 0, not JSON) is answered 400, never 500",
     why="A platform that crashes on bad input is fragile and hides the error from the tool's developers.",
     remediation="Validate line items and answer 400 with a message for a blank label, scoreMaximum <= 0 or a "
