@@ -113,6 +113,7 @@ class PlatformUnderTest:
         self._launches: dict[str, Launch | Failure] = {}
         self._tokens: dict[tuple[str, ...], str | Failure] = {}
         self.cache: dict[str, Any] = {}
+        self._person_used = 0
 
     # -- launches ---------------------------------------------------------------------------------------
 
@@ -143,7 +144,9 @@ class PlatformUnderTest:
             what = "a launch without personal data (no PII)" if kind == "no_pii" else "a launch"
             print(f"\nedcert waits {self.config.launch_wait:g} s for {what} of the tool registered with login URL "
                   f"{self.tool_url}/login: launch it from the platform now.", file=sys.stderr, flush=True)
-            arrival = self.tool.wait_for_launch(before, self.config.launch_wait)
+            # a person may have launched before edcert asked: every launch not yet used counts
+            arrival = self.tool.wait_for_launch(self._person_used, self.config.launch_wait)
+            self._person_used += arrival is not None
         else:
             start = self.start_url(kind)
             if start is None:
