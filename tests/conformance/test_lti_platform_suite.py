@@ -184,3 +184,13 @@ def test_the_table_claims_the_platform_standard_and_reads_the_cookie_from_the_en
     assert config.lti_platform is not None
     assert config.lti_platform.session_cookie.get_secret_value() == "sid=secret-value"
     assert "sid=secret-value" in config.secrets()
+
+
+def test_the_guide_documents_every_key_of_the_table() -> None:
+    from pathlib import Path
+
+    from edcert.harness.config import LtiPlatformConfig
+
+    guide = (Path(__file__).parents[2] / "docs" / "guide.md").read_text()
+    missing = [k for k in LtiPlatformConfig.model_fields if k != "session_cookie" and f"`{k}`" not in guide]
+    assert missing == []
