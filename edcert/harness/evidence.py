@@ -56,7 +56,7 @@ def _key_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
 
 _SECRET_JSON = _key_pattern(_SECRET_KEYS)
 _PII_JSON = _key_pattern(PII_KEYS)
-_JWT = re.compile(r"\b(eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+")
+_JWT = re.compile(r"\b(eyJ[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S)
 # An HTTP credential quoted anywhere (a vendor echoing the request's Authorization header in its body):
 # Basic's base64, or a bearer token (long enough and not a plain word, so prose like "Bearer tokens" stays).
@@ -122,7 +122,10 @@ class Redactor:
             self._extra = (*self._extra, value)
 
     def text(self, value: str) -> str:
-        value = _JWT.sub(lambda m: m.group(1) + "." + REDACTED, value)
+        # A JWT's signature is always cut; its payload too unless evidence is full: an LTI id_token carries
+        # names and email in base64, where masking by JSON key cannot see them.
+        value = _JWT.sub(lambda m: f"{m.group(1)}.{m.group(2) if self.mode == 'full' else MASKED}.{REDACTED}",
+                         value)
         value = _PEM.sub(REDACTED, value)
         value = _SECRET_JSON.sub(lambda m: m.group(1) + f'"{REDACTED}"', value)
         value = _FORM_SECRET.sub(lambda m: m.group(1) + REDACTED, value)

@@ -194,3 +194,11 @@ def test_the_guide_documents_every_key_of_the_table() -> None:
     guide = (Path(__file__).parents[2] / "docs" / "guide.md").read_text()
     missing = [k for k in LtiPlatformConfig.model_fields if k != "session_cookie" and f"`{k}`" not in guide]
     assert missing == []
+
+
+def test_masked_evidence_hides_the_id_token_payload_and_full_keeps_it() -> None:
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJlbWFpbCI6ImFkYUBleC5lZHUifQ.c2lnbmF0dXJl"  # {"email": "ada@ex.edu"}
+    masked, full = Redactor("masked").text(f"id_token={token}"), Redactor("full").text(f"id_token={token}")
+    assert "eyJlbWFpbCI6ImFkYUBleC5lZHUifQ" not in masked and "c2lnbmF0dXJl" not in masked
+    assert masked.startswith("id_token=eyJhbGciOiJSUzI1NiJ9.")
+    assert "eyJlbWFpbCI6ImFkYUBleC5lZHUifQ" in full and "c2lnbmF0dXJl" not in full
