@@ -16,6 +16,9 @@ from edcert.harness.errors import Failure
 from edcert.harness.evidence import Exchange
 from edcert.harness.http import VendorClient, exchange_of
 
+# What a browser says it accepts: an LMS may answer an API client (Accept: application/json) differently.
+BROWSER_HEADERS = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
 
 @dataclass
 class Form:
@@ -85,7 +88,7 @@ def walk(client: VendorClient, url: str, *, max_hops: int, stop: Callable[[str],
         if stop is not None and stop(url):
             out.stopped_at = (method, url, data or {})
             return out
-        response = client.request(method, url, data=data, auth=None)
+        response = client.request(method, url, data=data, auth=None, headers=BROWSER_HEADERS)
         exchange = exchange_of(response)
         if exchange is not None:
             out.exchanges.append(exchange)

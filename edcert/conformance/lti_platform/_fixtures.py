@@ -16,7 +16,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from edcert.conformance.lti_platform._browser import Walk, auto_form, same_endpoint, walk
+from edcert.conformance.lti_platform._browser import BROWSER_HEADERS, Walk, auto_form, same_endpoint, walk
 from edcert.conformance.lti_platform._claims import ASSERTION_TYPE, STANDARD
 from edcert.conformance.lti_platform._tool import LaunchArrival, LoginArrival, ToolEndpoints
 from edcert.harness.config import LtiPlatformConfig
@@ -109,6 +109,7 @@ class PlatformUnderTest:
         if cookie:
             name, _, value = cookie.partition("=")
             host = urlsplit(config.launch_start_url or config.auth_url).hostname or ""
+            # into the browser's cookie jar (VendorClient keeps one per client), for the platform's host only
             self.client._client.cookies.set(name.strip(), value.strip(), domain=host)
         self._launches: dict[str, Launch | Failure] = {}
         self._tokens: dict[tuple[str, ...], str | Failure] = {}
@@ -188,7 +189,7 @@ class PlatformUnderTest:
             else:
                 params[name] = value
         base = url.split("?", 1)[0]
-        response = self.client.request("GET", f"{base}?{urlencode(params)}", auth=None)
+        response = self.client.request("GET", f"{base}?{urlencode(params)}", auth=None, headers=BROWSER_HEADERS)
         evidence = [e for e in [exchange_of(response)] if e is not None]
         return AuthAnswer(response, params.get("redirect_uri", ""), evidence)
 
