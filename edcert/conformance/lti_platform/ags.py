@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -74,6 +75,12 @@ class Grading:
     user_id: str
 
 
+def _under(lineitem: str, service: str) -> str:
+    """``{lineitem}/scores`` keeping the line item URL's query string (AGS 2.0 §3.4)."""
+    parts = urlsplit(lineitem)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + service))
+
+
 def _stamp(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
 
@@ -88,11 +95,11 @@ def _grading(platform: PlatformUnderTest, launch: Launch) -> Grading:
         def post(given: float, moment: datetime) -> httpx.Response:
             score = {"userId": user, "scoreGiven": given, "scoreMaximum": MAXIMUM, "timestamp": _stamp(moment),
                      "activityProgress": "Completed", "gradingProgress": "FullyGraded"}
-            return platform.service("POST", f"{item['id'].split('?')[0]}/scores", (SCOPE_SCORE,), accept="*/*",
+            return platform.service("POST", _under(item["id"], "scores"), (SCOPE_SCORE,), accept="*/*",
                                     json_body_=score, content_type=SCORE_MEDIA)
 
         def results(scopes: tuple[str, ...]) -> httpx.Response:
-            return platform.service("GET", f"{item['id'].split('?')[0]}/results", scopes, accept=RESULTS_MEDIA,
+            return platform.service("GET", _under(item["id"], "results"), scopes, accept=RESULTS_MEDIA,
                                     params={"user_id": user})
 
         newer = [post(3, now - timedelta(seconds=2)), post(8, now - timedelta(seconds=1))]

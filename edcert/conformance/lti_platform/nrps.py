@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -51,8 +52,15 @@ def roster(platform: PlatformUnderTest, launch: Launch, *, paged: bool) -> Roste
         first, members = _page(platform, url, {"limit": platform.config.nrps_page_limit} if paged else None)
         out = Roster(first, list(members), [first])
         response = first
+        visited = {str(first.url)}
         while paged and "next" in response.links and len(out.pages) < MAX_PAGES:
-            response, members = _page(platform, response.links["next"]["url"], None)
+            following = urljoin(str(response.url), response.links["next"]["url"])
+            if following in visited:
+                raise Failure('the memberships Link rel="next" points back at a page already read',
+                              expected="a next page, then none", received=following,
+                              exchanges=evidence_of(response))
+            visited.add(following)
+            response, members = _page(platform, following, None)
             out.pages.append(response)
             out.members.extend(members)
         platform.cache[key] = out
