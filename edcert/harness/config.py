@@ -261,6 +261,48 @@ class OneRosterCsvConfig(StandardTable):
         return (self.standard,)
 
 
+class LtiPlatformConfig(HttpSettings):
+    """An LTI 1.3 platform (LMS) to certify; edcert plays the tool (``[lti_platform]``).
+
+    The platform's administrator registers edcert as a tool: login URL ``{tool_url}/login``, redirect
+    URI ``{tool_url}/launch``, JWKS URL ``{tool_url}/jwks``, where ``tool_url`` is
+    ``http://{tool_host}:{tool_port}`` (edcert serves them for the run). ``launch_start_url`` is a link
+    that starts a launch of that tool (edcert follows it as a browser); ``{tool_url}`` in it is replaced
+    by edcert's address. Without it (``launch_mode = "person"``) edcert waits for a person to launch.
+    """
+
+    issuer: Annotated[str, Field(min_length=1)]
+    client_id: Annotated[str, Field(min_length=1)]
+    deployment_id: Annotated[str, Field(min_length=1)]
+    auth_url: str
+    token_url: str
+    jwks_url: str
+    # The aud of client assertions (Security Framework §4.1.1: the authorization server's id); default token_url.
+    token_audience: str | None = None
+    launch_mode: Literal["url", "person"] = "url"
+    launch_start_url: str | None = None
+    launch_start_url_no_pii: str | None = None
+    launch_wait: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    tool_host: str = "127.0.0.1"
+    tool_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    session_cookie_env: str | None = None
+    session_cookie: SecretStr = Field(default=SecretStr(""), exclude=True, repr=False)
+    nrps_page_limit: Annotated[int, Field(ge=1, le=100)] = 2
+    max_hops: Annotated[int, Field(ge=2, le=50)] = 10
+    allow_writes: bool = False
+
+    @field_validator("auth_url", "token_url", "jwks_url", "launch_start_url", "launch_start_url_no_pii")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        return ("lti-1.3-platform",)
+
+
 class VendorConfig(_Strict):
     """The whole vendor configuration file: ``[vendor]`` and one table per standard (family) claimed.
 
@@ -272,6 +314,7 @@ class VendorConfig(_Strict):
     oneroster: OneRosterConfig | None = None
     oneroster_v1p1: OneRoster11Config | None = None
     oneroster_csv: OneRosterCsvConfig | None = None
+    lti_platform: LtiPlatformConfig | None = None
 
     def tables(self) -> dict[str, StandardTable]:
         """The standard tables present, by their TOML name, in declaration order."""

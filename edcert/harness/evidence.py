@@ -56,7 +56,7 @@ def _key_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
 
 _SECRET_JSON = _key_pattern(_SECRET_KEYS)
 _PII_JSON = _key_pattern(PII_KEYS)
-_JWT = re.compile(r"\b(eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+")
+_JWT = re.compile(r"\b(eyJ[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S)
 # An HTTP credential quoted anywhere (a vendor echoing the request's Authorization header in its body):
 # Basic's base64, or a bearer token (long enough and not a plain word, so prose like "Bearer tokens" stays).
@@ -125,8 +125,11 @@ class Redactor:
     def text(self, value: str) -> str:
         # Each pattern runs only where the literal text it cannot match without is present: the same result,
         # and a 100-record page is redacted in a third of the time (these scans dominated recording a page).
+        # A JWT's signature is always cut; its payload too unless evidence is full: an LTI id_token carries
+        # names and email in base64, where masking by JSON key cannot see them.
         if "eyJ" in value:
-            value = _JWT.sub(lambda m: m.group(1) + "." + REDACTED, value)
+            value = _JWT.sub(lambda m: f"{m.group(1)}.{m.group(2) if self.mode == 'full' else MASKED}.{REDACTED}",
+                             value)
         if "-----BEGIN " in value:
             value = _PEM.sub(REDACTED, value)
         value = _SECRET_JSON.sub(lambda m: m.group(1) + f'"{REDACTED}"', value)

@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from edcert.fixtures.districts import ROSTERING_BASE, District
 from edcert.sandbox.faults import validate_faults
 from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
+from edcert.sandbox.lti.platform import PLATFORM_PATH, create_platform_app
 from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
 from edcert.sandbox.oneroster.app_v1p1 import V1P1_BASE, V1P1_SCOPES, create_oneroster11_app
@@ -73,6 +74,7 @@ def create_app(
             Mount(GRADEBOOK_BASE, app=gradebook),
             Mount(RESOURCES_BASE, app=resources),
             Mount(V1P1_BASE, app=create_oneroster11_app(district, state)),
+            Mount(PLATFORM_PATH, app=create_platform_app(state)),
         ],
         middleware=middleware,
     )

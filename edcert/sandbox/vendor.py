@@ -33,4 +33,17 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
         "oneroster_v1p1": {"base_url": base_url, "auth": "oauth1", "client_id": client_id,
                            "client_secret_env": SECRET_ENV, "signature_method": "HMAC-SHA256",
                            "token_url": f"{base_url}/oauth/v1p1/token", **(v1p1 or {})},
+        "lti_platform": _lti_platform(base_url),
     }
+
+
+def _lti_platform(base_url: str) -> dict[str, Any]:
+    """The sandbox LTI platform; it launches the tool whose address its launch-start link names ({tool_url})."""
+    from edcert.sandbox.lti.platform import DEPLOYMENT_ID, PLATFORM_PATH, TOOL_CLIENT_ID
+
+    platform = base_url + PLATFORM_PATH
+    return {"issuer": platform, "client_id": TOOL_CLIENT_ID, "deployment_id": DEPLOYMENT_ID,
+            "auth_url": f"{platform}/auth", "token_url": f"{platform}/token", "jwks_url": f"{platform}/jwks",
+            "launch_start_url": f"{platform}/launch?tool_url={{tool_url}}&user=student",
+            "launch_start_url_no_pii": f"{platform}/launch?tool_url={{tool_url}}&user=instructor&pii=none",
+            "allow_writes": True}

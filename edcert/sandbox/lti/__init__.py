@@ -1,0 +1,1 @@
+"""The sandbox's LTI 1.3 counterparts: a platform and a tool."""

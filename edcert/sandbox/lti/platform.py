@@ -1,0 +1,547 @@
+"""The sandbox's conformant LTI 1.3 platform (with Names and Roles and Assignment and Grade Services).
+
+It is the counterpart edcert certifies a platform against, and the reference vendor of
+``lti-1.3-platform``: a launch-start link that begins a third-party initiated login to the registered
+tool, the OIDC auth endpoint, id_tokens signed RS256 with keys made per app, its JWKS, an OAuth 2.0 token
+endpoint taking RFC 7523 client assertions, NRPS and AGS. Everything it receives is recorded
+(``PlatformState.received``) without secrets.
+
+The registered tool lives on loopback: its login, launch and JWKS URLs are ``{tool_url}/login``,
+``/launch`` and ``/jwks`` on any port of 127.0.0.1 or localhost (a loopback redirect URI may use any
+port, RFC 8252 §7.3). The launch-start link names the tool's address (``?tool_url=``), because edcert
+listens on a port chosen per run.
+"""
+from __future__ import annotations
+
+import html
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, RSAKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from edcert.sandbox.state import SandboxState, TokenStore
+
+PLATFORM_PATH = "/lti/platform"
+TOOL_CLIENT_ID = "edcert-lti-tool"
+DEPLOYMENT_ID = "sandbox-deployment-1"
+CONTEXT_ID = "sandbox-course-1"
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+SCOPE_LINEITEM_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+SCOPES = (SCOPE_NRPS, SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT, SCOPE_SCORE)
+NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+RESULTS_MEDIA = "application/vnd.ims.lis.v2.resultcontainer+json"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ROLE_INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+ROLE_LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+_F = "lti-platform."
+_LOOPBACK = frozenset({"127.0.0.1", "localhost"})
+_ACTIVITY = frozenset({"Initialized", "Started", "InProgress", "Submitted", "Completed"})
+_GRADING = frozenset({"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"})
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    given_name: str
+    family_name: str
+    role: str
+
+    @property
+    def email(self) -> str:
+        return f"{self.given_name.lower()}.{self.family_name.lower()}@sandbox.example"
+
+
+MEMBERS = (
+    Member("u-teacher-1", "Ada", "Lovelace", ROLE_INSTRUCTOR),
+    *(Member(f"u-student-{n}", given, "Student", ROLE_LEARNER)
+      for n, given in enumerate(("Alan", "Grace", "Edsger", "Barbara", "Donald"), start=1)),
+)
+USERS = {"student": MEMBERS[1], "instructor": MEMBERS[0]}
+
+
+@dataclass
+class PendingLaunch:
+    tool_url: str
+    user: Member
+    pii: bool
+
+
+@dataclass
+class LineItem:
+    id: str
+    body: dict[str, Any]
+    scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # user_id -> the score applied
+    first: dict[str, dict[str, Any]] = field(default_factory=dict)  # user_id -> the first score (a fault reads it)
+
+
+@dataclass
+class PlatformState:
+    """What the sandbox platform knows: its keys, pending launches, the tool's address, grades, a recording."""
+
+    sandbox: SandboxState
+    key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": _kid()}, private=True))
+    foreign_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, private=True))
+    launches: dict[str, PendingLaunch] = field(default_factory=dict)  # lti_message_hint -> launch
+    tool_url: str | None = None
+    tokens: TokenStore = field(default_factory=TokenStore)
+    used_jti: set[str] = field(default_factory=set)
+    lineitems: dict[str, LineItem] = field(default_factory=dict)
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def faulty(self, name: str) -> bool:
+        return self.sandbox.faulty(_F + name)
+
+    def record(self, request: Request, **details: Any) -> None:
+        """Keep what arrived: method, path, the parameter names and the harmless values (never secrets)."""
+        self.received.append({"method": request.method, "path": request.url.path, **details})
+
+
+def _kid() -> str:
+    return "sandbox-" + secrets.token_hex(4)
+
+
+def _issuer(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}{PLATFORM_PATH}"
+
+
+def _loopback_tool(url: str) -> str | None:
+    """``url`` as a tool base when it is an http(s) URL on loopback, else None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.hostname not in _LOOPBACK or parts.query or parts.fragment:
+        return None
+    return url.rstrip("/")
+
+
+def _registered_redirect(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return (parts.scheme in ("http", "https") and parts.hostname in _LOOPBACK and parts.path == "/launch"
+            and not parts.fragment)
+
+
+def _autosubmit(action: str, fields: dict[str, str]) -> HTMLResponse:
+    inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                     for k, v in fields.items())
+    page = (f'<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" '
+            f'action="{html.escape(action)}">{inputs}<noscript><button>Continue</button></noscript></form>'
+            "</body></html>")
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+def _local_error(message: str) -> HTMLResponse:
+    return HTMLResponse(f"<!doctype html><html><body><h1>Launch refused</h1><p>{html.escape(message)}</p>"
+                        "</body></html>", status_code=400)
+
+
+def _error_redirect(redirect_uri: str, error: str, description: str, state: str | None) -> Response:
+    params = {"error": error, "error_description": description, **({"state": state} if state else {})}
+    sep = "&" if "?" in redirect_uri else "?"
+    return RedirectResponse(redirect_uri + sep + urlencode(params), status_code=302)
+
+
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    return JSONResponse({"error": error, "error_description": description}, status_code=status,
+                        headers={"Cache-Control": "no-store"})
+
+
+async def _params(request: Request) -> dict[str, str]:
+    if request.method == "POST":
+        body = (await request.body()).decode("utf-8", errors="replace")
+        return dict(parse_qsl(body, keep_blank_values=True))
+    return dict(request.query_params)
+
+
+class _Platform:
+    def __init__(self, state: PlatformState) -> None:
+        self.state = state
+
+    # -- launches ---------------------------------------------------------------------------------------
+
+    async def launch_start(self, request: Request) -> Response:
+        """Begin a launch: an auto-submitting form to the tool's login URL (third-party initiated login)."""
+        st = self.state
+        tool_url = _loopback_tool(request.query_params.get("tool_url", ""))
+        user = USERS.get(request.query_params.get("user", "student"))
+        st.record(request, tool_url=tool_url, user=request.query_params.get("user"),
+                  pii=request.query_params.get("pii"))
+        if tool_url is None or user is None:
+            return _local_error("tool_url must be the registered tool on loopback; user is student or instructor")
+        st.tool_url = tool_url
+        hint = secrets.token_urlsafe(16)
+        st.launches[hint] = PendingLaunch(tool_url, user, pii=request.query_params.get("pii", "full") != "none")
+        issuer = _issuer(request)
+        deployment = "another-deployment" if st.faulty("login.deployment-mismatch") else DEPLOYMENT_ID
+        fields = {
+            "iss": issuer + "/" if st.faulty("login.iss-trailing-slash") else issuer,
+            "login_hint": user.user_id,
+            "target_link_uri": f"{tool_url}/launch",
+            "lti_message_hint": hint,
+            "lti_deployment_id": deployment,
+            "client_id": TOOL_CLIENT_ID,
+        }
+        return _autosubmit(f"{tool_url}/login", fields)
+
+    async def auth(self, request: Request) -> Response:
+        """The OIDC authorization endpoint (LTI 1.3 Core §5.1.1.2; OIDC Core §3.1.2)."""
+        st = self.state
+        p = await _params(request)
+        st.record(request, params=sorted(p), client_id=p.get("client_id"), redirect_uri=p.get("redirect_uri"),
+                  response_type=p.get("response_type"))
+        client_id = p.get("client_id", "")
+        if client_id != TOOL_CLIENT_ID and not st.faulty("auth.unknown-client-accepted"):
+            return _local_error("unknown client_id")  # RFC 6749 §4.1.2.1: never redirect for an unknown client
+        redirect_uri = p.get("redirect_uri", "")
+        state = p.get("state")
+        if not _registered_redirect(redirect_uri):
+            if st.faulty("auth.redirects-unregistered"):
+                return _error_redirect(redirect_uri, "invalid_request", "redirect_uri is not registered", state)
+            return _local_error("redirect_uri is not registered for this client")
+        if p.get("response_type") != "id_token" and not st.faulty("auth.any-response-type"):
+            return _error_redirect(redirect_uri, "unsupported_response_type", "response_type must be id_token",
+                                   state)
+        if p.get("scope") != "openid" or p.get("response_mode") != "form_post" or p.get("prompt") != "none":
+            return _error_redirect(redirect_uri, "invalid_request",
+                                   "scope=openid, response_mode=form_post and prompt=none are required", state)
+        nonce = p.get("nonce")
+        if not nonce and not st.faulty("auth.ignores-nonce"):
+            return _error_redirect(redirect_uri, "invalid_request", "nonce is required", state)
+        launch = st.launches.pop(p.get("lti_message_hint", ""), None)
+        if launch is None or launch.user.user_id != p.get("login_hint"):
+            return _error_redirect(redirect_uri, "login_required", "no such launch for this user", state)
+        token = self._id_token(request, launch, client_id, nonce or "")
+        return _autosubmit(redirect_uri, {"id_token": token, **({"state": state} if state is not None else {})})
+
+    def _id_token(self, request: Request, launch: PendingLaunch, client_id: str, nonce: str) -> str:
+        st = self.state
+        now = int(time.time())
+        issuer = _issuer(request)
+        user = launch.user
+        pad = " " if st.faulty("idt.padded-whitespace") else ""
+        roles: Any = [user.role]
+        if st.faulty("idt.roles-string"):
+            roles = " ".join(roles)
+        claims: dict[str, Any] = {
+            "iss": issuer, "aud": client_id, "sub": user.user_id, "iat": now, "exp": now + 300,
+            "nonce": secrets.token_urlsafe(12) if st.faulty("idt.wrong-nonce") else nonce,
+            LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0",
+            LTI + "deployment_id": DEPLOYMENT_ID,
+            LTI + "target_link_uri": (f"{launch.tool_url}/elsewhere" if st.faulty("idt.target-link-mismatch")
+                                      else f"{launch.tool_url}/launch"),
+            LTI + "resource_link": {"id": "sandbox-link-1", "title": "Sandbox activity" + pad},
+            LTI + "roles": roles,
+            LTI + "context": {"id": CONTEXT_ID, "label": "SBX-1", "title": "Sandbox course" + pad,
+                              "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]},
+            NRPS_CLAIM: {"context_memberships_url": f"{issuer}/contexts/{CONTEXT_ID}/memberships",
+                         "service_versions": ["2.0"]},
+            AGS_CLAIM: {"scope": [SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT, SCOPE_SCORE],
+                        "lineitems": f"{issuer}/contexts/{CONTEXT_ID}/lineitems"},
+        }
+        if st.faulty("idt.no-resource-link"):
+            del claims[LTI + "resource_link"]
+        if st.faulty("idt.expired"):
+            claims["iat"], claims["exp"] = now - 7200, now - 3600
+        if launch.pii or st.faulty("idt.pii-in-anonymous"):
+            claims.update(name=f"{user.given_name} {user.family_name}", given_name=user.given_name,
+                          family_name=user.family_name, email=user.email)
+        alg = "RS384" if st.faulty("idt.rs384") else "RS256"
+        key = st.key
+        if st.faulty("idt.foreign-key"):
+            key = RSAKey.import_key(st.foreign_key.as_dict(private=True), parameters={"kid": str(st.key.kid)})
+        return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key, algorithms=[alg])
+
+    async def jwks(self, request: Request) -> Response:
+        return JSONResponse({"keys": [{**self.state.key.as_dict(private=False), "alg": "RS256", "use": "sig"}]})
+
+    # -- the token endpoint (1EdTech Security Framework §4.1.1, RFC 7523) ---------------------------------
+
+    async def token(self, request: Request) -> Response:
+        st = self.state
+        form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True))
+        st.record(request, params=sorted(form), grant_type=form.get("grant_type"), scope=form.get("scope"))
+        if form.get("grant_type") != "client_credentials" and not st.faulty("token.any-grant-type"):
+            return _oauth_error(400, "unsupported_grant_type", "grant_type must be client_credentials")
+        if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
+            return _oauth_error(400, "invalid_request", "a jwt-bearer client_assertion is required")
+        problem = await self._assertion_problem(form["client_assertion"], f"{_issuer(request)}/token")
+        if problem == "signature" and st.faulty("token.500-on-bad-signature"):
+            return Response("Internal Server Error", status_code=500)
+        if problem:
+            return _oauth_error(401, "invalid_client", f"client assertion refused: {problem}")
+        requested = form.get("scope", "").split()
+        unknown = [s for s in requested if s not in SCOPES]
+        if unknown:
+            return _oauth_error(400, "invalid_scope", f"unknown scope {unknown[0]!r}")
+        granted = requested or list(SCOPES)
+        body: dict[str, Any] = {"access_token": st.tokens.issue(TOOL_CLIENT_ID, granted), "token_type": "bearer",
+                                "scope": " ".join(granted)}
+        if not st.faulty("token.no-expires-in"):
+            body["expires_in"] = st.tokens.ttl
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    async def _assertion_problem(self, assertion: str, audience: str) -> str | None:
+        st = self.state
+        if st.tool_url is None:
+            return "no tool is registered yet (start a launch first)"
+        try:
+            async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+                keys = KeySet.import_key_set((await client.get(f"{st.tool_url}/jwks")).json())
+        except (httpx.HTTPError, ValueError, JoseError, TypeError, KeyError):
+            return "the tool's JWKS cannot be read"
+        try:
+            token = jwt.decode(assertion, keys, algorithms=["RS256"])
+        except (JoseError, ValueError):
+            if st.faulty("token.500-on-bad-signature") or not st.faulty("token.bad-signature-accepted"):
+                return "signature"
+            try:
+                token = _unverified(assertion)
+            except ValueError:
+                return "signature"
+        claims = token.claims
+        if claims.get("iss") != TOOL_CLIENT_ID and not st.faulty("token.ignores-iss"):
+            return "iss must be the client_id"
+        if claims.get("sub") != TOOL_CLIENT_ID:
+            return "sub must be the client_id"
+        aud = claims.get("aud")
+        auds = aud if isinstance(aud, list) else [aud]
+        if audience not in auds and not st.faulty("token.ignores-aud"):
+            return "aud is not this token endpoint"
+        exp = claims.get("exp")
+        if not isinstance(exp, int | float) or (exp < time.time() - 5 and not st.faulty("token.accepts-expired")):
+            return "expired"
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not jti:
+            return None if st.faulty("token.jti-optional") else "jti is required"
+        if jti in st.used_jti and not st.faulty("token.jti-replay"):
+            return "jti already used"
+        st.used_jti.add(jti)
+        return None
+
+    # -- services --------------------------------------------------------------------------------------
+
+    def _grant(self, request: Request, *scopes: str, fault: str | None = None) -> Response | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        issued = self.state.tokens.lookup(value.strip()) if scheme.lower() == "bearer" else None
+        if issued is None:
+            return JSONResponse({"error": "invalid_token"}, status_code=401,
+                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if not issued.scopes & set(scopes) and not (fault and self.state.faulty(fault)):
+            return JSONResponse({"error": "insufficient_scope"}, status_code=403,
+                                headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+        return None
+
+    async def memberships(self, request: Request) -> Response:
+        st = self.state
+        st.record(request, query=dict(request.query_params))
+        refused = self._grant(request, SCOPE_NRPS)
+        if refused is not None:
+            return refused
+        if request.path_params["context"] != CONTEXT_ID:
+            return JSONResponse({"error": "unknown context"}, status_code=404)
+        try:
+            limit = int(request.query_params.get("limit", "100"))
+            offset = int(request.query_params.get("offset", "0"))
+        except ValueError:
+            return JSONResponse({"error": "limit and offset are integers"}, status_code=400)
+        if limit < 1 or offset < 0:
+            return JSONResponse({"error": "limit >= 1, offset >= 0"}, status_code=400)
+        role = request.query_params.get("role")
+        chosen = [m for m in MEMBERS if role is None or m.role == role or m.role.endswith("#" + role)]
+        page = chosen[offset:offset + limit]
+        members = []
+        for m in page:
+            member: dict[str, Any] = {"status": "Active", "user_id": m.user_id, "name": f"{m.given_name} "
+                                      f"{m.family_name}", "given_name": m.given_name, "family_name": m.family_name,
+                                      "email": m.email, "roles": [m.role]}
+            if st.faulty("nrps.member-no-roles"):
+                del member["roles"]
+            members.append(member)
+        url = str(request.url.replace(query=""))
+        body = {"id": str(request.url), "context": {"id": CONTEXT_ID, "label": "SBX-1", "title": "Sandbox course"},
+                "members": members}
+        headers = {}
+        if offset + limit < len(chosen) and not st.faulty("nrps.no-link-header"):
+            rest = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
+            headers["Link"] = f'<{url}?{urlencode({**rest, "limit": limit, "offset": offset + limit})}>; rel="next"'
+        media = "application/json" if st.faulty("nrps.json-content-type") else NRPS_MEDIA
+        return JSONResponse(body, headers=headers, media_type=media)
+
+    async def lineitems(self, request: Request) -> Response:
+        st = self.state
+        st.record(request, query=dict(request.query_params))
+        if request.path_params["context"] != CONTEXT_ID:
+            return JSONResponse({"error": "unknown context"}, status_code=404)
+        if request.method == "GET":
+            refused = self._grant(request, SCOPE_LINEITEM, SCOPE_LINEITEM_READ, fault="services.scope-not-enforced")
+            if refused is not None:
+                return refused
+            items = [] if st.faulty("ags.container-omits-created") else [li.body for li in st.lineitems.values()]
+            for name, key in (("resource_link_id", "resourceLinkId"), ("resource_id", "resourceId"), ("tag", "tag")):
+                if name in request.query_params:
+                    items = [i for i in items if i.get(key) == request.query_params[name]]
+            return JSONResponse(items, media_type=LINEITEMS_MEDIA)
+        refused = self._grant(request, SCOPE_LINEITEM, fault="services.scope-not-enforced")
+        if refused is not None:
+            return refused
+        body = await _json(request)
+        problem = _lineitem_problem(body)
+        if problem:
+            if st.faulty("ags.500-on-bad-input"):
+                return Response("Internal Server Error", status_code=500)
+            return JSONResponse({"error": problem}, status_code=400)
+        assert isinstance(body, dict)
+        ident = secrets.token_hex(6)
+        url = f"{str(request.url.replace(query='')).rstrip('/')}/{ident}"
+        item = {**{k: v for k, v in body.items() if k != "id"}, "id": url}
+        st.lineitems[ident] = LineItem(ident, item)
+        return JSONResponse(item, status_code=201, media_type=LINEITEM_MEDIA)
+
+    def _lineitem(self, request: Request) -> LineItem | Response:
+        if request.path_params["context"] != CONTEXT_ID or request.path_params["item"] not in self.state.lineitems:
+            return JSONResponse({"error": "no such line item"}, status_code=404)
+        return self.state.lineitems[request.path_params["item"]]
+
+    async def lineitem(self, request: Request) -> Response:
+        self.state.record(request)
+        refused = self._grant(request, SCOPE_LINEITEM, SCOPE_LINEITEM_READ, fault="services.scope-not-enforced")
+        if refused is not None:
+            return refused
+        found = self._lineitem(request)
+        return found if isinstance(found, Response) else JSONResponse(found.body, media_type=LINEITEM_MEDIA)
+
+    async def scores(self, request: Request) -> Response:
+        st = self.state
+        st.record(request)
+        refused = self._grant(request, SCOPE_SCORE)
+        if refused is not None:
+            return refused
+        found = self._lineitem(request)
+        if isinstance(found, Response):
+            return found
+        score = await _json(request)
+        problem, stamp = _score_problem(score)
+        if problem:
+            return JSONResponse({"error": problem}, status_code=400)
+        assert isinstance(score, dict) and stamp is not None
+        user = score["userId"]
+        latest = found.scores.get(user)
+        if latest is not None and stamp <= datetime.fromisoformat(latest["timestamp"]) \
+                and not st.faulty("ags.applies-older-score"):
+            return JSONResponse({"error": "a score with a later timestamp is on record"}, status_code=409)
+        found.scores[user] = score
+        found.first.setdefault(user, score)
+        return Response(status_code=204)
+
+    async def results(self, request: Request) -> Response:
+        st = self.state
+        st.record(request, query=dict(request.query_params))
+        refused = self._grant(request, SCOPE_RESULT, fault="ags.results-any-scope")
+        if refused is not None:
+            return refused
+        found = self._lineitem(request)
+        if isinstance(found, Response):
+            return found
+        scores = found.first if st.faulty("ags.results-show-first-score") else found.scores
+        wanted = request.query_params.get("user_id")
+        out = []
+        for user, score in scores.items():
+            if wanted is not None and user != wanted:
+                continue
+            result: dict[str, Any] = {"id": f"{found.body['id']}/results/{user}", "scoreOf": found.body["id"],
+                                      "userId": user}
+            if "scoreGiven" in score:
+                result["resultScore"] = score["scoreGiven"]
+                result["resultMaximum"] = score["scoreMaximum"]
+            if "comment" in score:
+                result["comment"] = score["comment"]
+            out.append(result)
+        return JSONResponse(out, media_type=RESULTS_MEDIA)
+
+
+def _unverified(token: str) -> jwt.Token:
+    """The claims of a JWT whose signature a fault lets through (never used by the conformant platform)."""
+    import base64
+    import json
+
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError("not a JWT")
+    payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+    return jwt.Token(header, payload)
+
+
+async def _json(request: Request) -> object:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+def _lineitem_problem(body: object) -> str | None:
+    if not isinstance(body, dict):
+        return "the body must be a JSON line item"
+    label, maximum = body.get("label"), body.get("scoreMaximum")
+    if not isinstance(label, str) or not label.strip():
+        return "label is required"
+    if isinstance(maximum, bool) or not isinstance(maximum, int | float) or maximum <= 0:
+        return "scoreMaximum must be a number greater than 0"
+    return None
+
+
+def _score_problem(score: object) -> tuple[str | None, datetime | None]:
+    if not isinstance(score, dict):
+        return "the body must be a JSON score", None
+    if score.get("userId") not in {m.user_id for m in MEMBERS}:
+        return "userId is not a member of the context", None
+    if score.get("activityProgress") not in _ACTIVITY or score.get("gradingProgress") not in _GRADING:
+        return "activityProgress and gradingProgress must be from their vocabularies", None
+    try:
+        stamp = datetime.fromisoformat(str(score.get("timestamp")))
+    except ValueError:
+        return "timestamp must be ISO 8601", None
+    if stamp.tzinfo is None:
+        return "timestamp needs a time zone", None
+    if "scoreGiven" in score:
+        given, maximum = score.get("scoreGiven"), score.get("scoreMaximum")
+        if not isinstance(given, int | float) or given < 0 or not isinstance(maximum, int | float) or maximum <= 0:
+            return "scoreGiven >= 0 needs scoreMaximum > 0", None
+    return None, stamp
+
+
+def create_platform_app(sandbox: SandboxState) -> Starlette:
+    """The LTI platform's routes (mounted at ``PLATFORM_PATH``); its state is ``app.state.lti_platform``."""
+    state = PlatformState(sandbox=sandbox)
+    p = _Platform(state)
+    ctx = "/contexts/{context}"
+    app = Starlette(routes=[
+        Route("/launch", p.launch_start, methods=["GET"]),
+        Route("/auth", p.auth, methods=["GET", "POST"]),
+        Route("/jwks", p.jwks, methods=["GET"]),
+        Route("/token", p.token, methods=["POST"]),
+        Route(ctx + "/memberships", p.memberships, methods=["GET"]),
+        Route(ctx + "/lineitems", p.lineitems, methods=["GET", "POST"]),
+        Route(ctx + "/lineitems/{item}", p.lineitem, methods=["GET"]),
+        Route(ctx + "/lineitems/{item}/scores", p.scores, methods=["POST"]),
+        Route(ctx + "/lineitems/{item}/results", p.results, methods=["GET"]),
+    ])
+    app.state.lti_platform = state
+    return app
