@@ -1,8 +1,9 @@
 """The sandbox's root ASGI app: a thin composition of the standards it serves.
 
-Today: the OAuth 2.0 token endpoint (``POST /oauth/token``) and the OneRoster
-1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2``. Ed-Fi and LTI
-get mounted here the same way.
+Today: the OAuth 2.0 token endpoint (``POST /oauth/token``), the OneRoster
+1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2`` and the Ed-Fi
+API under ``/edfi`` (its discovery root, with its own token endpoint). LTI
+gets mounted here the same way.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
+from edcert.sandbox.edfi import EDFI_MOUNT
+from edcert.sandbox.edfi.app import create_edfi_app
 from edcert.sandbox.faults import validate_faults
 from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
 from edcert.sandbox.oauth import token_endpoint
@@ -62,6 +65,8 @@ def create_app(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
+            # Ed-Fi: its own discovery root, token endpoint and token store (client mode records its traffic)
+            Mount(EDFI_MOUNT, app=create_edfi_app(state, clock=clock)),
         ],
         middleware=middleware,
     )
