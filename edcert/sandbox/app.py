@@ -65,7 +65,8 @@ def create_app(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
-            # Ed-Fi: its own discovery root, token endpoint and token store (client mode records its traffic)
+            # Ed-Fi: its own discovery root, token endpoint and token store (client mode records its traffic);
+            # always over the small district (its writes search linearly; a large one would only be slow)
             Mount(EDFI_MOUNT, app=create_edfi_app(state, clock=clock)),
         ],
         middleware=middleware,

@@ -42,6 +42,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from edcert.fixtures.districts import District
 from edcert.fixtures.edfi import (
     DEPENDENCY_ORDER,
     DESCRIPTOR_VALUES,
@@ -119,10 +120,10 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seeded_store() -> EdFiStore:
+def seeded_store(district: District | None = None) -> EdFiStore:
     """The synthetic district, with one delete and one key change already in the change history."""
     store = EdFiStore()
-    data = seed_data()
+    data = seed_data(district)
     for name in DEPENDENCY_ORDER:
         for record in data[name]:
             store.put(RESOURCES[name], copy.deepcopy(record))
@@ -229,6 +230,8 @@ def discovery(st: EdFiState) -> Endpoint:
                      "dataManagementApi": f"{root}{DATA}/",
                      "changeQueries": f"{root}/changeQueries/v1/"},
         }
+        if st.faulty("edfi.discovery.relative-urls"):  # relative to the root: "oauth/token", "data/v3/"...
+            doc["urls"] = {name: url.lstrip("/") for name, url in doc["urls"].items()}
         if st.faulty("edfi.discovery.no-data-models"):
             del doc["dataModels"]
         return JSONResponse(doc)
@@ -256,7 +259,9 @@ def openapi_spec(st: EdFiState) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         if st.faulty("edfi.metadata.openapi-not-json"):
             return Response("<html>Swagger UI</html>", media_type="text/html")
-        return JSONResponse(openapi_document(_root(request)))
+        examples = {name: [i.data for i in itertools.islice(items.values(), 1)]
+                    for name, items in st.store.items.items()}
+        return JSONResponse(openapi_document(_root(request), examples))
     return endpoint
 
 
@@ -679,10 +684,12 @@ async def _answer(st: EdFiState, request: Request, endpoint: Endpoint, client: s
     return await endpoint(request)
 
 
-def create_edfi_app(sandbox: SandboxState, *, token_ttl: int = TOKEN_TTL,
+def create_edfi_app(sandbox: SandboxState, district: District | None = None, *, token_ttl: int = TOKEN_TTL,
                     clock: Callable[[], float] = time.monotonic) -> Starlette:
-    """The Ed-Fi API over the seeded district; ``sandbox`` carries the client credentials and the faults."""
-    st = EdFiState(sandbox=sandbox, store=seeded_store(), tokens=TokenStore(ttl=token_ttl, clock=clock), clock=clock)
+    """The Ed-Fi API over ``district`` (the small synthetic one by default); ``sandbox`` carries the client
+    credentials and the faults."""
+    st = EdFiState(sandbox=sandbox, store=seeded_store(district), tokens=TokenStore(ttl=token_ttl, clock=clock),
+                   clock=clock)
     st.started = clock()
     routes = [
         Route("/", guarded(st, discovery(st), anonymous=True), methods=["GET"]),

@@ -7,10 +7,9 @@ schemathesis can run against the sandbox as it is.
 """
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from edcert.fixtures.edfi import RESOURCES, SCENARIO_CREATES, Resource, seed_data
+from edcert.fixtures.edfi import RESOURCES, SCENARIO_CREATES, Resource
 
 JSON = dict[str, Any]
 
@@ -29,13 +28,11 @@ def _schema_of(value: Any) -> JSON:
     return {"type": "string"}
 
 
-@cache
-def _schemas() -> dict[str, JSON]:
-    seeds = seed_data()
+def _schemas(seeds: dict[str, list[JSON]]) -> dict[str, JSON]:
     out: dict[str, JSON] = {}
     for resource in RESOURCES.values():
         properties: JSON = {}
-        for example in [*seeds[resource.name][:1], *SCENARIO_CREATES.get(resource.name, ())]:
+        for example in [*seeds.get(resource.name, [])[:1], *SCENARIO_CREATES.get(resource.name, ())]:
             for name, value in example.items():
                 properties.setdefault(name, _schema_of(value))
         for path in resource.key:
@@ -86,8 +83,11 @@ def _paths(resource: Resource, schema_ref: str) -> JSON:
     }
 
 
-def openapi_document(root: str) -> JSON:
-    """The OpenAPI 3.0.3 description of the sandbox's resources, with absolute server and token URLs."""
+def openapi_document(root: str, examples: dict[str, list[JSON]]) -> JSON:
+    """The OpenAPI 3.0.3 description of the sandbox's resources, with absolute server and token URLs.
+
+    ``examples`` are records by resource the property types are inferred from (with the scenario's).
+    """
     paths: JSON = {}
     for resource in RESOURCES.values():
         paths.update(_paths(resource, f"#/components/schemas/edFi_{resource.name}"))
@@ -99,7 +99,7 @@ def openapi_document(root: str) -> JSON:
         "security": [{"oauth2_client_credentials": []}],
         "paths": paths,
         "components": {
-            "schemas": {f"edFi_{name}": schema for name, schema in _schemas().items()},
+            "schemas": {f"edFi_{name}": schema for name, schema in _schemas(examples).items()},
             "securitySchemes": {"oauth2_client_credentials": {
                 "type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": f"{root}/oauth/token",
                                                                   "scopes": {}}}}},

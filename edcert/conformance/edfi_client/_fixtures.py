@@ -1,0 +1,1 @@
+import pytest  # noqa: F401  (filled in by the client-mode step)
