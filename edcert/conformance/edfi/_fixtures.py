@@ -46,6 +46,14 @@ def expect_status(response: httpx.Response, allowed: int | set[int], what: str) 
                       received=f"HTTP {response.status_code}", exchanges=evidence(response))
 
 
+def parsed(response: httpx.Response) -> Any:
+    """The JSON of an answer, or None when it is not JSON (for steps that only look)."""
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
 def json_array(response: httpx.Response, what: str) -> list[dict[str, Any]]:
     """A 200 answer holding a JSON array of objects, or a Failure with evidence."""
     expect_status(response, 200, what)
@@ -151,10 +159,17 @@ class EdFiSession:
     # -- requests --
 
     def probe(self, name: str, send: Callable[[], Any]) -> Any:
-        """The answer to ``name``, sent at most once per run and shared by the checks reading it."""
+        """The answer to ``name``, sent at most once per run and shared by the checks reading it (a Failure too)."""
         if name not in self._probes:
-            self._probes[name] = send()
-        return self._probes[name]
+            try:
+                self._probes[name] = send()
+            except Failure as failure:
+                self._probes[name] = failure
+        found = self._probes[name]
+        if isinstance(found, Failure):
+            raise Failure(found.message, expected=found.expected, received=found.received,
+                          exchanges=found.exchanges)
+        return found
 
     def resource_url(self, resource: str, item_id: str | None = None) -> str:
         return f"{self.data_url}ed-fi/{resource}" + (f"/{item_id}" if item_id else "")

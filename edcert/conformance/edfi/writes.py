@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from edcert.conformance.edfi._fixtures import CONVENTIONS, STANDARD, EdFiSession, evidence, expect_status
+from edcert.conformance.edfi._fixtures import CONVENTIONS, STANDARD, EdFiSession, evidence, expect_status, parsed
 from edcert.fixtures.edfi import descriptor_uri
 from edcert.harness import check
 from edcert.harness.errors import Failure
@@ -45,7 +45,7 @@ def _id(edfi: EdFiSession, answer: httpx.Response, resource: str, params: dict[s
     if location:
         return location.rstrip("/").rsplit("/", 1)[-1]
     found = edfi.get(edfi.resource_url(resource), params=params)  # no Location: find it by natural key
-    items = found.json() if found.status_code == 200 else []
+    items = parsed(found) if found.status_code == 200 else []
     return items[0].get("id") if isinstance(items, list) and items and isinstance(items[0], dict) else None
 
 
@@ -82,7 +82,8 @@ def _sequence(edfi: EdFiSession) -> WriteRun:
                              ("students", {"studentUniqueId": unique}),
                              ("students", {"studentUniqueId": f"{unique}-X"})):
         found = edfi.get(edfi.resource_url(resource), params=params)
-        for item in (found.json() if found.status_code == 200 and isinstance(found.json(), list) else []):
+        items = parsed(found) if found.status_code == 200 else None
+        for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 edfi.request("DELETE", edfi.resource_url(resource, item["id"]))
     return run

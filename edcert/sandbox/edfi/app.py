@@ -156,6 +156,7 @@ class Recorded:
     key: list[Any] | None = None
     body: Any = None
     note: str | None = None  # injected-500, injected-429, throttled, unresolved-reference, token-issued
+    item: str | None = None  # the id of the item written or deleted
     expires_at: float | None = None
 
     def as_dict(self) -> JSONType:
@@ -502,6 +503,7 @@ async def _post(st: EdFiState, resource: Resource, request: Request) -> Response
         item = st.store.put(resource, body, existing.id)
         status = 201 if st.faulty("edfi.write.repost-201") else 200
     headers = {"ETag": item.etag}
+    request.state.edfi_item = item.id
     if not st.faulty("edfi.write.no-location"):
         headers["Location"] = _location(request, resource, item)
     return Response(status_code=status, headers=headers)
@@ -536,7 +538,8 @@ def single(st: EdFiState) -> Endpoint:
         item = items.get(item_id)
         if request.method == "GET":
             if item is None:
-                if st.faulty("edfi.resources.unknown-id-200") and items:
+                deleted = any(d["id"] == item_id for d in st.store.deletes.get(resource.name, []))
+                if st.faulty("edfi.resources.unknown-id-200") and items and not deleted:  # ids never issued
                     return JSONResponse(_public(next(iter(items.values())), st))
                 return problem(st, 404, "not-found", "The specified resource could not be found.")
             if st.faulty("edfi.resources.get-by-id-wrong-item") and len(items) > 1:
@@ -545,6 +548,7 @@ def single(st: EdFiState) -> Endpoint:
             return JSONResponse(_public(item, st), headers=headers)
         if item is not None:
             request.state.edfi_key = list(natural_key(resource, item.data))
+            request.state.edfi_item = item.id
         stale = _stale(st, request, item)
         if request.method == "PUT":
             return await _put(st, resource, request, item, item_id, stale)
@@ -660,7 +664,7 @@ def guarded(st: EdFiState, endpoint: Endpoint, *, anonymous: bool = False) -> En
         entry.status = response.status_code
         for attr, name in (("client", "edfi_client"), ("token", "edfi_token"), ("resource", "edfi_resource"),
                            ("key", "edfi_key"), ("body", "edfi_body"), ("note", "edfi_note"),
-                           ("expires_at", "edfi_expires")):
+                           ("expires_at", "edfi_expires"), ("item", "edfi_item")):
             setattr(entry, attr, getattr(request.state, name, None))
         return response
 
