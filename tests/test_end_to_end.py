@@ -28,7 +28,9 @@ def test_demo_certifies_the_sandbox_and_writes_every_report(tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "oneroster-1.2" in proc.stdout and "CERTIFIED" in proc.stdout
     data = json.loads((tmp_path / "scorecard.json").read_text())
-    assert data["standards"] == [data["standards"][0]] and data["standards"][0]["verdict"] == "certified"
+    # one verdict per standard the sandbox serves: Ed-Fi host and Ed-Fi client are reported apart
+    assert {s["standard"]: s["verdict"] for s in data["standards"]} == dict.fromkeys(
+        ("oneroster-1.2", "edfi-api", "edfi-client"), "certified")
     assert len(data["checks"]) >= 60
     # TLS and https checks do not apply to the plain-http sandbox on loopback (tests/security/test_tls.py)
     assert {c["outcome"] for c in data["checks"] if c["id"] not in {"OR12-SEC-001", "OR12-SEC-002"}} == {"passed"}
@@ -85,7 +87,9 @@ def test_no_check_repeats_a_request_another_check_made() -> None:
     from tests.sandbox_run import run_sandbox
 
     sent = run_sandbox().requests
-    data_requests = [key for key in sent if not key[1].endswith("/oauth/token")]
+    # Reads only: the Ed-Fi write checks send the same URL with different bodies on purpose (an upsert is the
+    # same POST twice; a stale If-Match and a good PUT; a referenced and a clean-up DELETE).
+    data_requests = [key for key in sent if not key[1].endswith("/oauth/token") and key[0] == "GET"]
     repeated = {key: n for key, n in Counter(data_requests).items() if n > 1}
     assert repeated == {}
     assert len(data_requests) > 50

@@ -146,7 +146,8 @@ class EdFiSession:
                                    auth=None)
 
     def token_answer(self, method: str) -> httpx.Response:
-        return self.probe(f"token by {method}", lambda: self.token_request(method))
+        answer: httpx.Response = self.probe(f"token by {method}", lambda: self.token_request(method))
+        return answer
 
     def _choose_auth(self) -> OAuth2ClientCredentials:
         secret = self.config.client_secret.get_secret_value()
@@ -187,8 +188,9 @@ class EdFiSession:
 
     def first_page(self, resource: str) -> httpx.Response:
         """``GET /ed-fi/{resource}?limit=page_size`` (sent once)."""
-        return self.probe(f"page {resource}", lambda: self.get(self.resource_url(resource),
-                                                                params={"limit": self.config.page_size}))
+        answer: httpx.Response = self.probe(f"page {resource}", lambda: self.get(
+            self.resource_url(resource), params={"limit": self.config.page_size}))
+        return answer
 
     def items(self, resource: str) -> list[dict[str, Any]]:
         return json_array(self.first_page(resource), f"GET /ed-fi/{resource}")

@@ -70,7 +70,7 @@ def check_discovery_fields(edfi: EdFiSession) -> None:
 )
 def check_discovery_urls(edfi: EdFiSession) -> None:
     doc = _document(edfi)
-    urls = doc.get("urls") if isinstance(doc.get("urls"), dict) else {}
+    urls: dict[str, Any] = doc["urls"] if isinstance(doc.get("urls"), dict) else {}
     missing = [n for n in ("oauth", "dataManagementApi", "dependencies") if not isinstance(urls.get(n), str)]
     relative = sorted(edfi.discovery.relative)
     if missing or relative:
@@ -117,8 +117,8 @@ def check_openapi_metadata(edfi: EdFiSession) -> None:
         raise Failure("the discovery document lists no openApiMetadata URL", expected="urls.openApiMetadata",
                       received="none", exchanges=evidence(edfi.discovery.response))
     sections = json_array(edfi.get(url, auth=None), "GET openApiMetadata")
-    uris = [s.get("endpointUri") for s in sections]
-    if not uris or not all(isinstance(u, str) for u in uris):
+    uris = [u for u in (s.get("endpointUri") for s in sections) if isinstance(u, str)]
+    if not uris or len(uris) != len(sections):
         raise Failure("openApiMetadata lists no endpointUri", expected="[{name, endpointUri}]",
                       received=f"{len(uris)} entries")
     for uri in uris[:2]:

@@ -43,10 +43,11 @@ def _enrollment(unique_id: str, school_id: Any) -> dict[str, Any]:
 def _id(edfi: EdFiSession, answer: httpx.Response, resource: str, params: dict[str, str]) -> str | None:
     location = answer.headers.get("Location")
     if location:
-        return location.rstrip("/").rsplit("/", 1)[-1]
+        return str(location).rstrip("/").rsplit("/", 1)[-1]
     found = edfi.get(edfi.resource_url(resource), params=params)  # no Location: find it by natural key
     items = parsed(found) if found.status_code == 200 else []
-    return items[0].get("id") if isinstance(items, list) and items and isinstance(items[0], dict) else None
+    found_id = items[0].get("id") if isinstance(items, list) and items and isinstance(items[0], dict) else None
+    return found_id if isinstance(found_id, str) else None
 
 
 def _sequence(edfi: EdFiSession) -> WriteRun:

@@ -17,7 +17,7 @@ from edcert.harness.auth import OAuth2ClientCredentials
 from edcert.harness.config import EdFiClientConfig
 from edcert.harness.errors import Failure, HarnessError
 from edcert.harness.evidence import Exchange
-from edcert.harness.http import VendorClient, exchange_of, json_body
+from edcert.harness.http import VendorClient, exchange_of
 from edcert.harness.session import RunState
 
 STANDARD = "edfi-client"
@@ -25,6 +25,8 @@ SIS_REF = "Ed-Fi SIS v5 certification: test scenarios (certification-testing, br
 PRACTICES = "Ed-Fi certification: API Integration Best Practices"
 RECORDING_PATH = "/_edcert/recording"
 SCRIPTED_PATH = "/_edcert/scripted-client"
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
+DATA_PATH = "/data/v3/"
 
 
 def evidence(*responses: httpx.Response | None) -> list[Exchange]:
@@ -41,17 +43,12 @@ class EdFiTarget:
             timeout=config.timeout, rate_limit=config.rate_limit, max_response_bytes=config.max_response_bytes,
             max_retries=config.max_retries, max_retry_wait=config.max_retry_wait, verify_tls=config.verify_tls,
             recorder=state.recorder, ca_bundle=config.ca_bundle, run_budget=config.run_budget,
-            token_urls=(self.root + "/oauth/token",),
+            token_urls=(self.root + TOKEN_PATH,),
         )
-        discovery = self.client.get(self.root + "/", auth=None)
-        try:
-            urls = discovery.json()["urls"]
-            self.token_url, data = str(urls["oauth"]), str(urls["dataManagementApi"])
-        except (ValueError, KeyError, TypeError):
-            raise HarnessError(f"{self.root}/ is not edcert's Ed-Fi sandbox (no discovery document): check "
-                               "[edfi_client] base_url") from None
-        self.client.transport.token_urls = frozenset({self.token_url.rstrip("/")})
-        self.data_url = data if data.endswith("/") else data + "/"
+        # The target is edcert's own sandbox: its token and data URLs are known (no discovery request needed;
+        # the vendor's client reads the discovery document itself).
+        self.token_url = self.root + TOKEN_PATH
+        self.data_url = self.root + DATA_PATH
         self.auth = OAuth2ClientCredentials(self.token_url, config.client_id,
                                             config.client_secret.get_secret_value())
         if config.scripted_client:
@@ -83,10 +80,13 @@ class EdFiTarget:
         """The items matching ``record``'s natural key (queried as Ed-Fi's checks do: reference keys unprefixed)."""
         spec = RESOURCES[resource]
         params = {param: str(get_path(record, path)) for path, param in spec.query_params.items()}
-        answer = self.get(self.resource_url(resource), params=params)
-        body = json_body(answer, f"GET /ed-fi/{resource} by natural key") if answer.status_code == 200 else []
-        items = [i for i in body if isinstance(i, dict)] if isinstance(body, list) else []
-        return answer, items
+        key = f"find {resource} {sorted(params.items())}"
+        if key not in self._cache:  # several checks look at the same record: one request
+            answer = self.get(self.resource_url(resource), params=params)
+            body = _parsed(answer) if answer.status_code == 200 else []
+            self._cache[key] = (answer, [i for i in body if isinstance(i, dict)] if isinstance(body, list) else [])
+        found: tuple[httpx.Response, list[dict[str, Any]]] = self._cache[key]
+        return found
 
     def descriptors(self, resource: str) -> set[str]:
         """The descriptor URIs the target serves for ``resource`` (namespace#codeValue), read once."""
