@@ -14,9 +14,10 @@ Mounted by the root app under ``/edfi``; everything below is relative to that ro
 
 It plays two roles: an Ed-Fi host certified in host mode, and the Ed-Fi target a SIS publishes to in client
 mode. For the SIS client (``SIS_CLIENT_ID``) only, it injects one 500 (first POST of a student) and one 429
-(first POST of a section) and throttles floods (more than ``FLOOD_LIMIT`` requests in a second). Choices:
-errors are RFC 9457 problem details (7.2 form); an unresolved reference answers 409; natural-key values and
-required fields are validated, other content is stored as sent (so client mode sees what the client sent).
+(first POST of a section) and throttles floods (more than ``FLOOD_LIMIT`` requests in ``FLOOD_WINDOW``
+seconds). Choices: errors are RFC 9457 problem details (7.2 form); an unresolved reference answers 409;
+natural-key values and required fields are validated, other content is stored as sent (so client mode sees
+what the client sent).
 """
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ SIS_CLIENT_SECRET = "edcert-sis-secret"
 TOKEN_TTL = 1800
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 500
-FLOOD_LIMIT = 40  # requests per second from the SIS client before it is throttled
+FLOOD_LIMIT = 50  # requests from the SIS client within FLOOD_WINDOW seconds before it is throttled
+FLOOD_WINDOW = 2.0
 DATA = "/data/v3"
 PREFIX = DATA + "/ed-fi"
 JSONType = dict[str, Any]
@@ -676,7 +678,7 @@ async def _answer(st: EdFiState, request: Request, endpoint: Endpoint, client: s
     if client == SIS_CLIENT_ID:
         now = st.clock()
         st.recent.append(now)
-        while st.recent and st.recent[0] < now - 1.0:
+        while st.recent and st.recent[0] < now - FLOOD_WINDOW:
             st.recent.popleft()
         if len(st.recent) > FLOOD_LIMIT:
             request.state.edfi_note = "throttled"

@@ -174,7 +174,7 @@ class ScriptedSis:
         if self.variant == "flood":
             url = self._url("students") + "?limit=1"
             headers = self._bearer()
-            for _ in range(3 * 40):
+            for _ in range(200):
                 self._http.get(url, headers=headers)  # no pause, no regard for 429
 
     def _update(self, resource: str, index: int, path: str, value: Any, method: str) -> None:
