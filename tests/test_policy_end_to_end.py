@@ -145,19 +145,17 @@ def test_the_example_rostering_profile_with_the_example_attestations_passes(tmp_
     assert "attestations (example.toml): 4 of 5 answered" in proc.stdout
 
 
-def test_a_profile_requiring_ed_fi_says_edcert_cannot_test_it_yet(tmp_path: Path) -> None:
+def test_a_profile_requiring_ed_fi_gates_on_the_ed_fi_client_checks(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = edcert("demo", "--no-progress", "--out", str(out),
                   "--profile", str(FIXTURES / "profiles" / "state-reporting-edfi.toml"),
                   "--attestations", str(FIXTURES / "attestations" / "example.toml"))
-    assert proc.returncode == 3, proc.stdout + proc.stderr  # required attestations met; Ed-Fi undecidable
-    assert "edfi-api" in proc.stdout and "edcert cannot test this standard yet" in proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # required attestations met; the scripted SIS passes
     data = scorecard(out)
-    edfi = next(s for s in data["standards"] if s["standard"] == "edfi-api")
-    assert edfi["status"] == "not_implemented" and edfi["verdict"] == "not_certified"
+    edfi = next(s for s in data["standards"] if s["standard"] == "edfi-client")
+    assert edfi["required"] is True and edfi["verdict"] == "certified"
     oneroster = next(s for s in data["standards"] if s["standard"] == "oneroster-1.2")
     assert oneroster["required"] is False and oneroster["verdict"] == "certified"
-    assert any("cannot test this standard yet" in r for r in data["gate"]["reasons"])
 
 
 @pytest.mark.parametrize(

@@ -535,9 +535,12 @@ def hostile_cmd(fmt: str) -> None:
 @click.option("--client-id", envvar="EDCERT_SANDBOX_CLIENT_ID", default=None, help="Client id it accepts.")
 @click.option("--client-secret", envvar="EDCERT_SANDBOX_CLIENT_SECRET", default=None,
               help="Client secret it accepts.")
+@click.option("--edfi-target", is_flag=True,
+              help="Also print what a vendor's SIS needs to publish to the sandbox's Ed-Fi API (client mode) and "
+                   "the [edfi_client] table that certifies it afterwards.")
 @_hostile_option
 def serve_cmd(host: str, port: int, district: str, faults: tuple[str, ...], client_id: str | None,
-              client_secret: str | None) -> None:
+              client_secret: str | None, edfi_target: bool) -> None:
     """Serve the reference sandbox until interrupted."""
     import threading
 
@@ -558,11 +561,28 @@ def serve_cmd(host: str, port: int, district: str, faults: tuple[str, ...], clie
         click.echo(f"  token endpoint:          {base}/oauth/token")
         click.echo(f"  client id:               {client_id}")
         click.echo(f"  client secret:           {client_secret}")
+        click.echo(f"  Ed-Fi API (discovery):   {base}/edfi/")
+        if edfi_target:
+            _echo_edfi_target(base, client_id)
         click.echo("  (Ctrl-C to stop)")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             click.echo("stopped")
+
+
+def _echo_edfi_target(base: str, client_id: str) -> None:
+    from edcert.sandbox.edfi.app import SIS_CLIENT_ID, SIS_CLIENT_SECRET
+    from edcert.sandbox.vendor import SECRET_ENV
+
+    click.echo("  Ed-Fi target for the vendor's SIS (client mode): configure the product with")
+    click.echo(f"    base URL:      {base}/edfi/")
+    click.echo(f"    client id:     {SIS_CLIENT_ID}")
+    click.echo(f"    client secret: {SIS_CLIENT_SECRET}")
+    click.echo("  then let it publish, and certify it (the sandbox must still run) with this table and "
+               f"{SECRET_ENV} set to the sandbox's client secret:")
+    click.echo(f'    [edfi_client]\n    base_url = "{base}/edfi"\n    client_id = "{client_id}"\n'
+               f'    client_secret_env = "{SECRET_ENV}"\n    sis_client_id = "{SIS_CLIENT_ID}"')
 
 
 @cli.command("keygen")

@@ -301,6 +301,62 @@ class LtiPlatformConfig(HttpSettings):
     @property
     def standards(self) -> tuple[str, ...]:
         return ("lti-1.3-platform",)
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+class EdFiConfig(HttpSettings):
+    """An Ed-Fi API the vendor hosts (``edfi-api``): ``base_url`` is the root serving the discovery document.
+
+    ``token_url`` and ``data_url`` are needed only when the discovery document cannot be read; otherwise the
+    URLs it lists are used.
+    """
+
+    base_url: str
+    client_id: Annotated[str, Field(min_length=1)]
+    client_secret_env: Annotated[str, Field(min_length=1)]
+    token_url: str | None = None
+    data_url: str | None = None
+    allow_writes: bool = False
+    page_size: Annotated[int, Field(ge=1, le=500)] = 100
+    client_secret: SecretStr = Field(default=SecretStr(""), exclude=True, repr=False)
+
+    @field_validator("base_url", "token_url", "data_url")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value)
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        return ("edfi-api",)
+
+
+class EdFiClientConfig(HttpSettings):
+    """A vendor that writes to Ed-Fi (``edfi-client``), judged through edcert's sandbox playing the Ed-Fi API.
+
+    ``base_url`` is the sandbox's Ed-Fi root (``edcert sandbox serve --edfi-target`` prints it); ``client_id`` and
+    ``client_secret_env`` are the sandbox's own credentials, used to read back the published records and the
+    recording of what the vendor sent; ``sis_client_id`` is the client id the vendor's product was given.
+    ``scripted_client`` (demo and tests) runs edcert's scripted SIS client against the sandbox first.
+    """
+
+    base_url: str
+    client_id: Annotated[str, Field(min_length=1)]
+    client_secret_env: Annotated[str, Field(min_length=1)]
+    sis_client_id: Annotated[str, Field(min_length=1)] = "edcert-sis"
+    scripted_client: bool = False
+    client_secret: SecretStr = Field(default=SecretStr(""), exclude=True, repr=False)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        return ("edfi-client",)
 
 
 class VendorConfig(_Strict):
@@ -315,6 +371,8 @@ class VendorConfig(_Strict):
     oneroster_v1p1: OneRoster11Config | None = None
     oneroster_csv: OneRosterCsvConfig | None = None
     lti_platform: LtiPlatformConfig | None = None
+    edfi: EdFiConfig | None = None
+    edfi_client: EdFiClientConfig | None = None
 
     def tables(self) -> dict[str, StandardTable]:
         """The standard tables present, by their TOML name, in declaration order."""

@@ -2,9 +2,10 @@
 
 Today: the OAuth 2.0 token endpoint (``POST /oauth/token``), the OneRoster
 1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2`` with its Gradebook
-and Resources services (``sandbox/oneroster/services.py``), and the OneRoster 1.1
-provider (OAuth 1.0a signed) under ``/ims/oneroster/v1p1``. Ed-Fi and LTI
-get mounted here the same way.
+and Resources services (``sandbox/oneroster/services.py``), the OneRoster 1.1
+provider (OAuth 1.0a signed) under ``/ims/oneroster/v1p1``, the Ed-Fi API under
+``/edfi`` (its discovery root, with its own token endpoint) and the LTI 1.3
+platform and tool under ``/lti``.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
+from edcert.sandbox.edfi import EDFI_MOUNT
+from edcert.sandbox.edfi.app import create_edfi_app
 from edcert.sandbox.faults import validate_faults
 from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
 from edcert.sandbox.lti.platform import PLATFORM_PATH, create_platform_app
@@ -63,7 +66,8 @@ def create_app(
         if hostile == "echo-secrets" and canary_key is None:
             canary_key = generate_canary_key()
         hostile_state = HostileState(mode=hostile, client_secret=client_secret, canary_key_pem=canary_key)
-        middleware.append(Middleware(HostileMiddleware, state=hostile_state, token_path=TOKEN_PATH))
+        middleware.append(Middleware(HostileMiddleware, state=hostile_state,
+                                     token_path=(TOKEN_PATH, EDFI_MOUNT + TOKEN_PATH)))
     gradebook, resources = create_service_apps(district, state)
     app = Starlette(
         routes=[
@@ -75,6 +79,9 @@ def create_app(
             Mount(RESOURCES_BASE, app=resources),
             Mount(V1P1_BASE, app=create_oneroster11_app(district, state)),
             Mount(PLATFORM_PATH, app=create_platform_app(state)),
+            # Ed-Fi: its own discovery root, token endpoint and token store (client mode records its traffic);
+            # always over the small district (its writes search linearly; a large one would only be slow)
+            Mount(EDFI_MOUNT, app=create_edfi_app(state, clock=clock)),
         ],
         middleware=middleware,
     )

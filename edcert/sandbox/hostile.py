@@ -162,10 +162,11 @@ _QUIET = _QuietReset()
 class HostileMiddleware:
     """ASGI middleware applying one hostile mode around the conformant sandbox."""
 
-    def __init__(self, app: ASGIApp, *, state: HostileState, token_path: str) -> None:
+    def __init__(self, app: ASGIApp, *, state: HostileState, token_path: str | tuple[str, ...]) -> None:
         self.app = app
         self.state = state
-        self.token_path = token_path
+        # the sandbox has more than one token endpoint (OneRoster's, Ed-Fi's)
+        self.token_paths = (token_path,) if isinstance(token_path, str) else tuple(token_path)
         if state.mode == "reset-mid-body":
             logging.getLogger("uvicorn.error").addFilter(_QUIET)
 
@@ -181,7 +182,7 @@ class HostileMiddleware:
             await _send(send, 421, [(b"content-type", b"text/plain")], b"misdirected: this host only redirects")
             return
         mode = st.mode
-        if mode == "writes-fail" and scope["method"] in _WRITES and scope["path"] != self.token_path:
+        if mode == "writes-fail" and scope["method"] in _WRITES and scope["path"] not in self.token_paths:
             with st.lock:
                 st.writes.append((scope["method"], scope["path"]))
             await _send(send, 500, [(b"content-type", b"application/json")],
@@ -272,7 +273,7 @@ class HostileMiddleware:
         st = self.state
         authorization = _header(scope, b"authorization")
         headers = _replace(headers, b"x-echo-authorization", authorization.encode("latin-1"))
-        if status >= 400 or scope["path"] == self.token_path:
+        if status >= 400 or scope["path"] in self.token_paths:
             try:
                 data = json.loads(body)
             except ValueError:

@@ -14,14 +14,16 @@ SECRET_ENV = "EDCERT_SANDBOX_CLIENT_SECRET"
 
 def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert reference sandbox",
                         product: str = "", version: str = "", v1p1: dict[str, Any] | None = None,
-                        **oneroster: Any) -> dict[str, Any]:
+                        edfi_writes: bool = True, **oneroster: Any) -> dict[str, Any]:
     """The parsed-TOML form of the sandbox's vendor configuration (secrets in ``SECRET_ENV``).
 
     ``oneroster`` overrides settings of the ``[oneroster]`` table (e.g. ``timeout``), ``v1p1`` those of the
     ``[oneroster_v1p1]`` table (e.g. ``{"auth": "oauth2"}``: its token endpoint is ``/oauth/v1p1/token``).
     The data-fidelity checks compare the sandbox with ``roster_csv``: by default the bundle of the default
     (small) district it serves; a sandbox serving another district passes that district's bundle
-    (``roster_csv=...``).
+    (``roster_csv=...``). The Ed-Fi API is certified as a host (``[edfi]``, writes allowed: the sandbox is
+    edcert's own) and as the target of the scripted SIS client (``[edfi_client]``, the client-mode
+    scenarios); ``edfi_writes=False`` makes the host run read-only.
     """
     return {
         "vendor": {"name": name, "product": product, "version": version},
@@ -33,6 +35,10 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
         "oneroster_v1p1": {"base_url": base_url, "auth": "oauth1", "client_id": client_id,
                            "client_secret_env": SECRET_ENV, "signature_method": "HMAC-SHA256",
                            "token_url": f"{base_url}/oauth/v1p1/token", **(v1p1 or {})},
+        "edfi": {"base_url": f"{base_url}/edfi", "client_id": client_id, "client_secret_env": SECRET_ENV,
+                 "allow_writes": edfi_writes},
+        "edfi_client": {"base_url": f"{base_url}/edfi", "client_id": client_id, "client_secret_env": SECRET_ENV,
+                        "scripted_client": True},
         "lti_platform": _lti_platform(base_url),
     }
 

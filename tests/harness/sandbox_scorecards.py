@@ -24,6 +24,11 @@ RECOMMENDED_ONLY = ("oneroster.sort.desc-ignored",)
 EVIL_VENDOR = 'Evil <script>alert("x")</script> | `Co` *Ltd* [link](javascript:alert(1))'
 
 
+# The report tests are written around one standard's verdicts and categories: OneRoster 1.2 (the sandbox
+# also serves Ed-Fi, host and client; those standards' reports are covered by the fault matrix and demo tests).
+ONLY = ["oneroster-1.2"]
+
+
 @functools.cache
 def sandbox_scorecard(faults: tuple[str, ...] = ()) -> Scorecard:
     """The scorecard of a rostering run against the sandbox started with these faults.
@@ -31,7 +36,7 @@ def sandbox_scorecard(faults: tuple[str, ...] = ()) -> Scorecard:
     Rostering only: the report tests (compare, diff, Markdown, signing) read one standard's rows; the
     sandbox's other standards are certified by the fault matrix and the demo tests.
     """
-    return run_sandbox(faults, only=["oneroster-1.2"]).scorecard
+    return run_sandbox(faults, only=ONLY).scorecard
 
 
 @functools.cache
@@ -46,7 +51,7 @@ def evil_vendor_scorecard() -> Scorecard:
     with SandboxServer(app) as server:
         config = sandbox_config(server.base_url)
         config = config.model_copy(update={"vendor": VendorInfo(name=EVIL_VENDOR, product="<b>Hub</b>")})
-        scorecard = run(config).scorecard
+        scorecard = run(config, only=ONLY).scorecard
     checks = []
     for c in scorecard.checks:
         if c.id == "OR12-AUTH-001":

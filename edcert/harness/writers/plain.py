@@ -23,6 +23,7 @@ STANDARD_PURPOSE = {
     "oneroster-csv-1.1": "class rosters as CSV files",
     "oneroster-csv-1.2": "class rosters as CSV files",
     "edfi-api": "state and district reporting data",
+    "edfi-client": "sending student records into the state or district Ed-Fi API",
     "lti-1.3-tool": "launching the tool from the district's learning platform",
     "lti-1.3-platform": "launching tools from the learning platform",
 }

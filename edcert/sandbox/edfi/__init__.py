@@ -1,0 +1,9 @@
+"""The Ed-Fi API of the reference sandbox: an Ed-Fi host (host mode) and the target a SIS publishes to
+(client mode), with its fault catalogue (``faults.py``) and a scripted SIS client (``sis_client.py``).
+
+Kept free of imports: the fault catalogue (``edcert.sandbox.faults``) imports ``faults.py`` of this package
+while it is itself being imported.
+"""
+from __future__ import annotations
+
+EDFI_MOUNT = "/edfi"
