@@ -1,8 +1,8 @@
 """The sandbox's root ASGI app: a thin composition of the standards it serves.
 
 Today: the OAuth 2.0 token endpoint (``POST /oauth/token``) and the OneRoster
-1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2``. Ed-Fi and LTI
-get mounted here the same way.
+1.2 Rostering provider under ``/ims/oneroster/rostering/v1p2``; the LTI 1.3
+tool under ``/lti/tool``. Others get mounted here the same way.
 """
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from starlette.routing import Mount, Route
 from edcert.fixtures.districts import ROSTERING_BASE, District
 from edcert.sandbox.faults import validate_faults
 from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
+from edcert.sandbox.lti.tool import create_tool_app
 from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
 from edcert.sandbox.oneroster.model import ROSTERING_SCOPES
 from edcert.sandbox.state import Clock, SandboxState, TokenStore
 
 TOKEN_PATH = "/oauth/token"
+LTI_TOOL_BASE = "/lti/tool"
 
 
 def create_app(
@@ -62,6 +64,7 @@ def create_app(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
+            Mount(LTI_TOOL_BASE, app=create_tool_app(state)),
         ],
         middleware=middleware,
     )

@@ -20,4 +20,15 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
         "vendor": {"name": name, "product": product, "version": version},
         "oneroster": {"version": "1.2", "base_url": base_url, "token_url": f"{base_url}/oauth/token",
                       "client_id": client_id, "client_secret_env": SECRET_ENV, **oneroster},
+        "lti_tool": lti_tool_table(base_url),
     }
+
+
+def lti_tool_table(base_url: str) -> dict[str, Any]:
+    """The ``[lti_tool]`` table of the sandbox's LTI tool (edcert's platform runs on loopback for it)."""
+    from edcert.sandbox.app import LTI_TOOL_BASE
+    from edcert.sandbox.lti.tool import TOOL_CLIENT_ID, TOOL_DEPLOYMENT_ID
+
+    tool = base_url + LTI_TOOL_BASE
+    return {"login_url": f"{tool}/login", "redirect_uris": [f"{tool}/launch"], "jwks_url": f"{tool}/jwks",
+            "client_id": TOOL_CLIENT_ID, "deployment_id": TOOL_DEPLOYMENT_ID, "timeout": 10.0}
