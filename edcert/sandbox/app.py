@@ -64,10 +64,11 @@ def create_app(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
-            Mount(LTI_TOOL_BASE, app=create_tool_app(state)),
+            Mount(LTI_TOOL_BASE, app=(lti_tool := create_tool_app(state))),
         ],
         middleware=middleware,
     )
     app.state.sandbox = state
     app.state.hostile = hostile_state
+    app.state.lti_tool = lti_tool.state.lti_tool  # what the LTI tool received (its recording)
     return app

@@ -16,7 +16,7 @@ from edcert.conformance.lti_tool._platform import TestPlatform
 from edcert.harness.config import LtiToolConfig
 from edcert.harness.errors import Failure
 from edcert.harness.evidence import Exchange
-from edcert.harness.http import VendorClient, exchange_of
+from edcert.harness.http import VendorClient, exchange_of, ssl_context
 from edcert.harness.session import RunState
 from edcert.lti import claims as c
 from edcert.lti.jose import sign
@@ -67,7 +67,8 @@ class LtiToolSession:
         self.config = config
         self.state = state
         self.platform = TestPlatform(config.platform_host, config.platform_port, config.platform_issuer)
-        self._browsers: list[VendorClient] = []
+        # one connection pool for every browser (each keeps its own cookie jar): TLS set-up is paid once
+        self._pool = httpx.HTTPTransport(verify=ssl_context(config.verify_tls, config.ca_bundle))
         self._shared: dict[str, Any] = {}
 
     # -- browsers and logins -------------------------------------------------------------------------
@@ -80,9 +81,8 @@ class LtiToolSession:
             timeout=cfg.timeout, rate_limit=cfg.rate_limit, max_response_bytes=cfg.max_response_bytes,
             max_retries=cfg.max_retries, max_retry_wait=cfg.max_retry_wait, verify_tls=cfg.verify_tls,
             recorder=self.state.recorder, ca_bundle=cfg.ca_bundle, run_budget=cfg.run_budget,
-            token_urls=(cfg.login_url, *cfg.redirect_uris),
+            token_urls=(cfg.login_url, *cfg.redirect_uris), transport=self._pool,
         )
-        self._browsers.append(client)
         return client
 
     def shared(self, name: str, make: Callable[[], Any]) -> Any:
@@ -184,9 +184,7 @@ class LtiToolSession:
         return "accepted"
 
     def close(self) -> None:
-        for browser in self._browsers:
-            browser.close()
-        self._browsers.clear()
+        self._pool.close()
         self.platform.close()
 
 

@@ -312,7 +312,7 @@ def _check_lti_claims(tool: ToolState, claims: dict[str, Any]) -> None:
         if not isinstance(settings, dict) or not settings.get("deep_link_return_url") \
                 or not isinstance(settings.get("accept_types"), list):
             raise Refused("deep_linking_settings with deep_link_return_url and accept_types is required")
-    if fault("lti-tool.launch.requires-email") and not claims.get("email"):
+    if fault("lti-tool.launch.requires-email") and claims.get("name") and not claims.get("email"):
         raise Refused("an email address is required")
     learner = any(isinstance(r, str) and r.endswith("Learner") for r in roles or [])
     if fault("lti-tool.launch.learner-requires-context") and learner and c.CONTEXT not in claims:

@@ -26,7 +26,7 @@ FAULTS: tuple[Fault, ...] = (
           "Every authentication request carries the same nonce.", ("LTIT-LOGIN-006",)),
     # positive launches
     Fault("lti-tool.launch.requires-email", STANDARD,
-          "Launches without an email claim are refused (no-PII and names-only launches fail).",
+          "Launches that name the user but carry no email are refused (the names-only launches fail).",
           ("LTIT-LAUNCH-001", "LTIT-LAUNCH-002")),
     Fault("lti-tool.launch.learner-requires-context", STANDARD,
           "Learner launches without a context claim are refused.", ("LTIT-LAUNCH-002",)),
@@ -75,7 +75,7 @@ FAULTS: tuple[Fault, ...] = (
           "An id_token issued an hour in the future is accepted.", (f"{_NEG}024",)),
     # the tool's JWKS
     Fault("lti-tool.jwks.missing-kid", STANDARD,
-          "The tool's JWKS publishes its key without a kid.", ("LTIT-JWKS-001", "LTIT-DL-002")),
+          "The tool's JWKS publishes its key without a kid.", ("LTIT-JWKS-001",)),
     Fault("lti-tool.jwks.private-parts", STANDARD,
           "The tool's JWKS publishes the private members (d, p, q...) of its key.", ("LTIT-JWKS-002",)),
     # Deep Linking
