@@ -528,6 +528,7 @@ def serve_cmd(host: str, port: int, district: str, faults: tuple[str, ...], clie
         click.echo(f"  token endpoint:          {base}/oauth/token")
         click.echo(f"  client id:               {client_id}")
         click.echo(f"  client secret:           {client_secret}")
+        click.echo(f"  LTI 1.3 tool login:      {base}/lti/tool/login (launch: /lti/tool/launch, JWKS: /lti/tool/jwks)")
         click.echo("  (Ctrl-C to stop)")
         try:
             threading.Event().wait()

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from edcert.harness.errors import ConfigError
 from edcert.lti.jose import new_key, public_jwks
 from edcert.sandbox.server import SandboxServer  # a generic loopback uvicorn runner, no sandbox behaviour
 
@@ -32,7 +33,11 @@ class TestPlatform:
         # A second key pair the tool has never seen: tokens it signs must be refused.
         self.attacker_key: RSAKey = new_key()
         self.received: list[dict[str, Any]] = []
-        self.server = SandboxServer(self._app(), host=host, port=port).start()
+        try:
+            self.server = SandboxServer(self._app(), host=host, port=port).start()
+        except RuntimeError as exc:
+            raise ConfigError(f"lti_tool.platform_host/platform_port: edcert's test platform cannot listen: {exc}"
+                              ) from None
         self.issuer = (issuer or self.server.base_url).rstrip("/")
 
     def _app(self) -> Starlette:
