@@ -145,6 +145,10 @@ class LtiToolConfig(HttpSettings):
     platform_issuer: str | None = None
     platform_host: str = "127.0.0.1"
     platform_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    # the tool claims LTI Advantage services (NRPS, AGS): edcert's platform serves them and checks the calls
+    services: bool = False
+    # seconds to wait after the services launch for the tool's calls (a tool may make them in the background)
+    services_wait: Annotated[float, Field(ge=0, le=600)] = 10.0
     # text only an accepted launch shows, for tools that answer a refused launch with HTTP 200
     success_marker: Annotated[str, Field(min_length=1)] | None = None
 

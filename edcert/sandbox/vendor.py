@@ -31,4 +31,6 @@ def lti_tool_table(base_url: str) -> dict[str, Any]:
 
     tool = base_url + LTI_TOOL_BASE
     return {"login_url": f"{tool}/login", "redirect_uris": [f"{tool}/launch"], "jwks_url": f"{tool}/jwks",
-            "client_id": TOOL_CLIENT_ID, "deployment_id": TOOL_DEPLOYMENT_ID, "timeout": 10.0}
+            "client_id": TOOL_CLIENT_ID, "deployment_id": TOOL_DEPLOYMENT_ID, "timeout": 10.0,
+            # the sandbox tool calls the services while it answers the launch: nothing to wait for after it
+            "services": True, "services_wait": 0.5}

@@ -66,7 +66,9 @@ class LtiToolSession:
     def __init__(self, config: LtiToolConfig, state: RunState) -> None:
         self.config = config
         self.state = state
-        self.platform = TestPlatform(config.platform_host, config.platform_port, config.platform_issuer)
+        self.platform = TestPlatform(config.platform_host, config.platform_port, config.platform_issuer,
+                                     client_id=config.client_id, tool_jwks_url=config.jwks_url,
+                                     verify_tls=config.verify_tls)
         # one connection pool for every browser (each keeps its own cookie jar): TLS set-up is paid once
         self._pool = httpx.HTTPTransport(verify=ssl_context(config.verify_tls, config.ca_bundle))
         self._shared: dict[str, Any] = {}

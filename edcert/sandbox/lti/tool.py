@@ -11,9 +11,11 @@ each fault in ``tool_faults.py`` a way to break it). Routes, under the mount poi
 * ``GET /jwks`` — the tool's public key (generated when the app is made, never stored).
 
 Registration: the sandbox trusts a platform on the loopback interface (an ``http(s)://127.0.0.1:port``
-or ``localhost`` issuer) that publishes its JWKS at ``{issuer}/.well-known/jwks.json`` and its OIDC
-auth endpoint at ``{issuer}/auth``, for client_id ``TOOL_CLIENT_ID`` and deployment ``TOOL_DEPLOYMENT_ID``.
-What it received is kept in ``ToolState.record`` (the recording).
+or ``localhost`` issuer) that publishes its JWKS at ``{issuer}/.well-known/jwks.json``, its OIDC
+auth endpoint at ``{issuer}/auth`` and its OAuth 2.0 token endpoint at ``{issuer}/token``, for
+client_id ``TOOL_CLIENT_ID`` and deployment ``TOOL_DEPLOYMENT_ID``.
+What it received is kept in ``ToolState.record`` (the recording). A launch carrying the NRPS or AGS
+claim makes the tool call those services before it answers (``_use_services``).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -42,6 +45,7 @@ STATE_COOKIE = "lti_tool_state"
 LEEWAY = 60
 PLATFORM_JWKS_PATH = "/.well-known/jwks.json"
 PLATFORM_AUTH_PATH = "/auth"
+PLATFORM_TOKEN_PATH = "/token"
 LAUNCH_OK = "LTI launch accepted"
 MAX_RECORD = 500
 
@@ -143,6 +147,8 @@ def create_tool_app(sandbox: SandboxState) -> Starlette:
             tool.remember(entry)
             return HTMLResponse(f"<!doctype html><title>Launch refused</title><p>{html.escape(str(exc))}</p>", 401)
         tool.remember(entry)
+        if c.NRPS_CLAIM in claims or c.AGS_CLAIM in claims:
+            entry["services"] = await _use_services(tool, claims, login_.issuer)
         if claims.get(c.MESSAGE_TYPE) == c.DEEP_LINKING_REQUEST:
             return _deep_linking_response(tool, claims, login_.issuer, str(request.url_for("lti_tool_launch")))
         return HTMLResponse(f"<!doctype html><title>{LAUNCH_OK}</title><h1>{LAUNCH_OK}</h1>"
@@ -317,6 +323,57 @@ def _check_lti_claims(tool: ToolState, claims: dict[str, Any]) -> None:
     learner = any(isinstance(r, str) and r.endswith("Learner") for r in roles or [])
     if fault("lti-tool.launch.learner-requires-context") and learner and c.CONTEXT not in claims:
         raise Refused("learners must launch from a course")
+
+
+async def _use_services(tool: ToolState, claims: dict[str, Any], issuer: str) -> list[str]:
+    """Read the roster (NRPS, every page) and post the launching user's score (AGS), as a grading tool does
+    when a teacher opens it. Returns what happened, for the recording; a failed call never fails the launch."""
+    fault = tool.faulty
+    done: list[str] = []
+    nrps, ags = claims.get(c.NRPS_CLAIM) or {}, claims.get(c.AGS_CLAIM) or {}
+    scopes = ([c.SCOPE_NRPS] if nrps else []) + [s for s in ags.get("scope", []) if s == c.SCOPE_SCORE]
+    if fault("lti-tool.svc.asks-unknown-scope"):
+        scopes.append("https://purl.imsglobal.org/spec/lti-ags/scope/everything")
+    token_url = issuer.rstrip("/") + PLATFORM_TOKEN_PATH
+    now = int(time.time())
+    assertion: dict[str, Any] = {"iss": TOOL_CLIENT_ID, "sub": TOOL_CLIENT_ID, "aud": token_url, "iat": now,
+                                 "exp": now + 300, "jti": uuid.uuid4().hex,
+                                 c.DEPLOYMENT_ID: claims.get(c.DEPLOYMENT_ID)}
+    if fault("lti-tool.svc.assertion-without-jti"):
+        del assertion["jti"]
+    try:
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+            answer = await client.post(token_url, data={
+                "grant_type": "client_credentials", "client_assertion_type": c.CLIENT_ASSERTION_TYPE,
+                "client_assertion": sign(assertion, tool.key), "scope": " ".join(scopes)})
+            token = answer.json().get("access_token") if answer.status_code == 200 else None
+            done.append(f"token: HTTP {answer.status_code}")
+            if not token:
+                return done
+            bearer = {"Authorization": f"Bearer {token}"}
+            url = nrps.get("context_memberships_url")
+            accept = "application/json" if fault("lti-tool.svc.nrps-accept-json") else c.MEDIA_MEMBERSHIPS
+            pages = 0
+            while url and pages < 20:
+                page = await client.get(url, headers={**bearer, "Accept": accept})
+                pages += 1
+                done.append(f"memberships page {pages}: HTTP {page.status_code}")
+                url = None if fault("lti-tool.svc.nrps-ignores-next") else page.links.get("next", {}).get("url")
+            if ags.get("lineitem") and c.SCOPE_SCORE in ags.get("scope", []):
+                score: dict[str, Any] = {
+                    "userId": claims.get("sub"), "scoreGiven": 7, "scoreMaximum": 10,
+                    "activityProgress": "Completed", "gradingProgress": "FullyGraded",
+                    "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds")}
+                if fault("lti-tool.svc.score-missing-maximum"):
+                    del score["scoreMaximum"]
+                media = "application/json" if fault("lti-tool.svc.score-wrong-media-type") else c.MEDIA_SCORE
+                lineitem = urlsplit(ags["lineitem"])
+                scores_url = lineitem._replace(path=lineitem.path.rstrip("/") + "/scores").geturl()
+                posted = await client.post(scores_url, json=score, headers={**bearer, "Content-Type": media})
+                done.append(f"score: HTTP {posted.status_code}")
+    except (httpx.HTTPError, ValueError) as exc:
+        done.append(f"failed: {type(exc).__name__}")
+    return done
 
 
 def _deep_linking_response(tool: ToolState, claims: dict[str, Any], issuer: str, launch_url: str) -> Response:
