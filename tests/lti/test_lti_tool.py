@@ -108,3 +108,18 @@ def test_sandbox_demo_config_claims_the_lti_tool_standard() -> None:
     config = sandbox_config("http://127.0.0.1:9")
     assert config.claimed_standards() == ["oneroster-1.2", "lti-1.3-tool"]
     assert config.lti_tool is not None and config.lti_tool.target_link_uri.endswith("/lti/tool/launch")
+
+
+def test_a_services_failure_shows_the_tools_request_with_its_token_redacted() -> None:
+    app = create_app(generate_district("small"), faults=("lti-tool.svc.score-wrong-media-type",),
+                     client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    with SandboxServer(app) as server:
+        result = run(sandbox_config(server.base_url), only=["lti-1.3-tool"], keyword="services")
+    checks = {ch.id: ch for ch in result.scorecard.checks}
+    assert {i for i, ch in checks.items() if ch.outcome is Outcome.FAILED} == {"LTIT-SVC-005"}
+    [score] = checks["LTIT-SVC-005"].evidence
+    assert score.method == "POST" and score.url.endswith("/scores")
+    assert score.request_headers["authorization"] == "Bearer [redacted]"
+    assert "application/json" in (score.error or "")
+    calls = [e["services"] for e in app.state.lti_tool.record if "services" in e]
+    assert calls and calls[0][0] == "token: HTTP 200" and calls[0][-1] == "score: HTTP 204"
