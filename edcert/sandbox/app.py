@@ -59,7 +59,8 @@ def create_app(
         if hostile == "echo-secrets" and canary_key is None:
             canary_key = generate_canary_key()
         hostile_state = HostileState(mode=hostile, client_secret=client_secret, canary_key_pem=canary_key)
-        middleware.append(Middleware(HostileMiddleware, state=hostile_state, token_path=TOKEN_PATH))
+        middleware.append(Middleware(HostileMiddleware, state=hostile_state, token_path=TOKEN_PATH,
+                                     protocol_posts=(f"{LTI_TOOL_BASE}/login", f"{LTI_TOOL_BASE}/launch")))
     app = Starlette(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES), methods=["POST"]),
