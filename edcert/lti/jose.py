@@ -11,7 +11,7 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import Key, KeyParameters, KeySet, RSAKey
 from joserfc.jws import JWSRegistry
 
 ALG = "RS256"
@@ -21,7 +21,9 @@ _LAX = JWSRegistry(strict_check_header=False)
 
 def new_key(kid: str | None = None) -> RSAKey:
     """A fresh 2048-bit RSA signing key; its kid is the RFC 7638 thumbprint unless given."""
-    parameters = {"alg": ALG, "use": "sig"} | ({} if kid is None else {"kid": kid})
+    parameters: KeyParameters = {"alg": ALG, "use": "sig"}
+    if kid is not None:
+        parameters["kid"] = kid
     key = RSAKey.generate_key(2048, parameters=parameters, private=True)
     key.ensure_kid()
     return key
@@ -74,7 +76,7 @@ def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return header, claims
 
 
-def verify(token: str, keys: KeySet | RSAKey) -> dict[str, Any]:
+def verify(token: str, keys: KeySet | Key) -> dict[str, Any]:
     """The claims of an RS256 JWT whose signature verifies against ``keys`` (by kid).
 
     Raises:

@@ -132,7 +132,8 @@ class LtiToolSession:
         return "POST" if self.login_probe("POST").ok else "GET"
 
     def login_probe(self, method: str) -> Login:
-        return self.shared(f"login {method}", lambda: self.login(method))
+        login: Login = self.shared(f"login {method}", lambda: self.login(method))
+        return login
 
     # -- launches ----------------------------------------------------------------------------------
 

@@ -254,7 +254,7 @@ async def _verified(tool: ToolState, token: str, header: dict[str, Any], unverif
 def _any_key(token: str, keys: KeySet) -> dict[str, Any]:
     for key in keys:
         try:
-            return verify(token, key)  # type: ignore[arg-type]
+            return verify(token, key)
         except ValueError:
             continue
     raise Refused("the id_token's signature does not verify with any platform key")
