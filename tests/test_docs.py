@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 from edcert.fixtures.districts import generate_district
 from edcert.harness.attestations import CATALOGUE, load_attestations
 from edcert.harness.cli import cli
-from edcert.harness.config import OneRosterConfig, load_config
+from edcert.harness.config import HttpSettings, LtiToolConfig, OneRosterConfig, load_config
 from edcert.harness.profile import Profile, load_profile
 from edcert.harness.registry import REGISTRY
 from edcert.harness.signing import generate_keypair
@@ -179,6 +179,8 @@ def test_the_guide_covers_every_key_and_attestation() -> None:
     for key in OneRosterConfig.model_fields:
         if key != "client_secret":
             assert f"`{key}`" in text, f"[oneroster] {key} is not documented"
+    for key in set(LtiToolConfig.model_fields) - set(HttpSettings.model_fields):
+        assert f"`{key}`" in text, f"[lti_tool] {key} is not documented"
     for key in Profile.model_fields:
         assert f"`{key}" in text, f"profile key {key} is not documented"
     for key in Waiver.model_fields:

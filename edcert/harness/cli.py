@@ -562,6 +562,7 @@ def serve_cmd(host: str, port: int, district: str, faults: tuple[str, ...], clie
         click.echo(f"  client id:               {client_id}")
         click.echo(f"  client secret:           {client_secret}")
         click.echo(f"  Ed-Fi API (discovery):   {base}/edfi/")
+        click.echo(f"  LTI 1.3 tool login:      {base}/lti/tool/login (launch: /lti/tool/launch, JWKS: /lti/tool/jwks)")
         if edfi_target:
             _echo_edfi_target(base, client_id)
         click.echo("  (Ctrl-C to stop)")

@@ -241,6 +241,62 @@ class OneRoster11Config(HttpSettings):
         return f"{self.base_url}/ims/oneroster/v1p1"
 
 
+class LtiToolConfig(HttpSettings):
+    """An LTI 1.3 tool to certify (``[lti_tool]``): edcert plays the platform and the user's browser.
+
+    The tool must have edcert registered as a platform: issuer ``platform_issuer`` (default: the URL of
+    the platform server edcert starts for the run on ``platform_host:platform_port``), JWKS at
+    ``{issuer}/.well-known/jwks.json``, OIDC auth endpoint ``{issuer}/auth``, client_id ``client_id``
+    and deployment ``deployment_id``. edcert's signing keys are made for each run and never stored.
+    """
+
+    login_url: str
+    redirect_uris: Annotated[tuple[str, ...], Field(min_length=1)]
+    # target_link_uri of the resource link launches (default: the first redirect URI)
+    launch_url: str | None = None
+    # target_link_uri of the Deep Linking request (default: launch_url); deep_linking = false skips DL
+    deep_link_url: str | None = None
+    deep_linking: bool = True
+    jwks_url: str
+    client_id: Annotated[str, Field(min_length=1)]
+    deployment_id: Annotated[str, Field(min_length=1, max_length=255)]
+    platform_issuer: str | None = None
+    platform_host: str = "127.0.0.1"
+    platform_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    # the tool claims LTI Advantage services (NRPS, AGS): edcert's platform serves them and checks the calls
+    services: bool = False
+    # seconds to wait after the services launch for the tool's calls (a tool may make them in the background)
+    services_wait: Annotated[float, Field(ge=0, le=600)] = 10.0
+    # text only an accepted launch shows, for tools that answer a refused launch with HTTP 200
+    success_marker: Annotated[str, Field(min_length=1)] | None = None
+
+    @field_validator("login_url", "jwks_url", "launch_url", "deep_link_url", "platform_issuer")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("redirect_uris")
+    @classmethod
+    def _http_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            cls._http_url(url)
+        return value
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        return ("lti-1.3-tool",)
+
+    @property
+    def target_link_uri(self) -> str:
+        return self.launch_url or self.redirect_uris[0]
+
+    @property
+    def deep_link_target(self) -> str:
+        return self.deep_link_url or self.target_link_uri
+
+
 CSV_MAX_FILE_BYTES = 1 << 30
 
 
@@ -373,6 +429,7 @@ class VendorConfig(_Strict):
     lti_platform: LtiPlatformConfig | None = None
     edfi: EdFiConfig | None = None
     edfi_client: EdFiClientConfig | None = None
+    lti_tool: LtiToolConfig | None = None
 
     def tables(self) -> dict[str, StandardTable]:
         """The standard tables present, by their TOML name, in declaration order."""

@@ -22,6 +22,7 @@ from edcert.sandbox.edfi.app import create_edfi_app
 from edcert.sandbox.faults import validate_faults
 from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
 from edcert.sandbox.lti.platform import PLATFORM_PATH, create_platform_app
+from edcert.sandbox.lti.tool import create_tool_app
 from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
 from edcert.sandbox.oneroster.app_v1p1 import V1P1_BASE, V1P1_SCOPES, create_oneroster11_app
@@ -31,6 +32,7 @@ from edcert.sandbox.state import Clock, SandboxState, TokenStore
 
 TOKEN_PATH = "/oauth/token"
 V1P1_TOKEN_PATH = "/oauth/v1p1/token"
+LTI_TOOL_BASE = "/lti/tool"
 
 
 def create_app(
@@ -67,7 +69,8 @@ def create_app(
             canary_key = generate_canary_key()
         hostile_state = HostileState(mode=hostile, client_secret=client_secret, canary_key_pem=canary_key)
         middleware.append(Middleware(HostileMiddleware, state=hostile_state,
-                                     token_path=(TOKEN_PATH, EDFI_MOUNT + TOKEN_PATH)))
+                                     token_path=(TOKEN_PATH, EDFI_MOUNT + TOKEN_PATH),
+                                     protocol_posts=(f"{LTI_TOOL_BASE}/login", f"{LTI_TOOL_BASE}/launch")))
     gradebook, resources = create_service_apps(district, state)
     app = Starlette(
         routes=[
@@ -82,9 +85,11 @@ def create_app(
             # Ed-Fi: its own discovery root, token endpoint and token store (client mode records its traffic);
             # always over the small district (its writes search linearly; a large one would only be slow)
             Mount(EDFI_MOUNT, app=create_edfi_app(state, clock=clock)),
+            Mount(LTI_TOOL_BASE, app=(lti_tool := create_tool_app(state))),
         ],
         middleware=middleware,
     )
     app.state.sandbox = state
     app.state.hostile = hostile_state
+    app.state.lti_tool = lti_tool.state.lti_tool  # what the LTI tool received (its recording)
     return app

@@ -81,7 +81,8 @@ _CATALOGUE: tuple[tuple[str, str, str], ...] = (
     ("echo-secrets", "Every answer echoes the request's Authorization header; error and token answers also "
                      "echo the client secret and a private signing key (PEM and JWK).",
      "No secret and no key reaches any report, log or repro command."),
-    ("writes-fail", "Any POST, PUT, PATCH or DELETE other than the token request is recorded and answered 500.",
+    ("writes-fail", "Any POST, PUT, PATCH or DELETE other than the token request (and LTI's login and launch form "
+                    "posts) is recorded and answered 500.",
      "A certification run sends none: the run passes and the sandbox recorded no write."),
 )
 
@@ -162,11 +163,14 @@ _QUIET = _QuietReset()
 class HostileMiddleware:
     """ASGI middleware applying one hostile mode around the conformant sandbox."""
 
-    def __init__(self, app: ASGIApp, *, state: HostileState, token_path: str | tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, *, state: HostileState, token_path: str | tuple[str, ...],
+                 protocol_posts: tuple[str, ...] = ()) -> None:
         self.app = app
         self.state = state
         # the sandbox has more than one token endpoint (OneRoster's, Ed-Fi's)
         self.token_paths = (token_path,) if isinstance(token_path, str) else tuple(token_path)
+        # POSTs a protocol itself consists of (LTI's login and launch form posts): never a data write
+        self.protocol_posts = frozenset(protocol_posts)
         if state.mode == "reset-mid-body":
             logging.getLogger("uvicorn.error").addFilter(_QUIET)
 
@@ -182,7 +186,8 @@ class HostileMiddleware:
             await _send(send, 421, [(b"content-type", b"text/plain")], b"misdirected: this host only redirects")
             return
         mode = st.mode
-        if mode == "writes-fail" and scope["method"] in _WRITES and scope["path"] not in self.token_paths:
+        if mode == "writes-fail" and scope["method"] in _WRITES and scope["path"] not in self.token_paths \
+                and not (scope["method"] == "POST" and scope["path"] in self.protocol_posts):
             with st.lock:
                 st.writes.append((scope["method"], scope["path"]))
             await _send(send, 500, [(b"content-type", b"application/json")],

@@ -40,6 +40,7 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
         "edfi_client": {"base_url": f"{base_url}/edfi", "client_id": client_id, "client_secret_env": SECRET_ENV,
                         "scripted_client": True},
         "lti_platform": _lti_platform(base_url),
+        "lti_tool": lti_tool_table(base_url),
     }
 
 
@@ -53,3 +54,15 @@ def _lti_platform(base_url: str) -> dict[str, Any]:
             "launch_start_url": f"{platform}/launch?tool_url={{tool_url}}&user=student",
             "launch_start_url_no_pii": f"{platform}/launch?tool_url={{tool_url}}&user=instructor&pii=none",
             "allow_writes": True}
+
+
+def lti_tool_table(base_url: str) -> dict[str, Any]:
+    """The ``[lti_tool]`` table of the sandbox's LTI tool (edcert's platform runs on loopback for it)."""
+    from edcert.sandbox.app import LTI_TOOL_BASE
+    from edcert.sandbox.lti.tool import TOOL_CLIENT_ID, TOOL_DEPLOYMENT_ID
+
+    tool = base_url + LTI_TOOL_BASE
+    return {"login_url": f"{tool}/login", "redirect_uris": [f"{tool}/launch"], "jwks_url": f"{tool}/jwks",
+            "client_id": TOOL_CLIENT_ID, "deployment_id": TOOL_DEPLOYMENT_ID, "timeout": 10.0,
+            # the sandbox tool calls the services while it answers the launch: nothing to wait for after it
+            "services": True, "services_wait": 0.5}

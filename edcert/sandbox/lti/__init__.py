@@ -1,1 +1,1 @@
-"""The sandbox's LTI 1.3 counterparts: a platform and a tool."""
+"""The LTI 1.3 sandbox: a conformant LTI tool and a conformant LTI platform, each recording what it received."""
