@@ -143,6 +143,23 @@ class OneRosterCsvConfig(StandardTable):
         return (self.standard,)
 
 
+class FuzzConfig(StandardTable):
+    """``[fuzz]``: how the fuzz phase (``edcert run --phase fuzz``) generates requests.
+
+    It claims no standard: the fuzz phase fuzzes the standards the other tables claim. Generation is
+    seeded (same seed, same requests), bounded per operation, and stops sending at ``time_budget``.
+    """
+
+    seed: int = 0
+    max_examples: Annotated[int, Field(ge=1, le=10_000)] = 25  # generated requests per operation
+    negative_examples: Annotated[int, Field(ge=0, le=10_000)] = 10  # invalid-query requests per collection
+    time_budget: Annotated[float, Field(gt=0, le=86_400)] = 120.0  # seconds for the whole fuzz run
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        return ()
+
+
 class VendorConfig(_Strict):
     """The whole vendor configuration file: ``[vendor]`` and one table per standard (family) claimed.
 
@@ -153,6 +170,7 @@ class VendorConfig(_Strict):
     vendor: VendorInfo
     oneroster: OneRosterConfig | None = None
     oneroster_csv: OneRosterCsvConfig | None = None
+    fuzz: FuzzConfig | None = None
 
     def tables(self) -> dict[str, StandardTable]:
         """The standard tables present, by their TOML name, in declaration order."""

@@ -64,6 +64,7 @@ def run(
     extra_paths: list[Path] | None = None,
     keyword: str | None = None,
     policy: Policy | None = None,
+    phases: tuple[str, ...] | None = None,
 ) -> RunResult:
     """Run every claimed standard's checks against the vendor.
 
@@ -76,6 +77,7 @@ def run(
         extra_paths: More check files or folders (a district's own checks).
         keyword: A pytest ``-k`` expression (narrow the run, e.g. in tests).
         policy: District profile, waivers and vendor attestations (see ``edcert.harness.policy``).
+        phases: The phases to run (default: ``conformance``; ``fuzz`` adds generated requests).
 
     Raises:
         ConfigError: ``only`` names a standard the vendor does not claim.
@@ -87,7 +89,7 @@ def run(
                               f"(claimed: {', '.join(claimed)})")
     progress = progress or Progress()
     state = RunState(config, only=only, evidence_mode=evidence_mode,
-                     on_result=progress.advance, policy=policy)
+                     on_result=progress.advance, policy=policy, phases=phases)
     suites = [s for s in discover_suites() if set(s.standards) & set(state.standards)]
     paths = [str(s.path) for s in suites] + [str(p) for p in extra_paths or []]
     ini = resources.files("edcert.harness").joinpath("pytest-run.ini")
