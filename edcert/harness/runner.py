@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from edcert.harness.config import VendorConfig
 from edcert.harness.errors import ConfigError
 from edcert.harness.evidence import EvidenceMode
 from edcert.harness.policy import Policy
+from edcert.harness.registry import DEFAULT_PHASES
 from edcert.harness.scorecard import CheckResult, Scorecard
 from edcert.harness.session import RunState
 from edcert.harness.suites import discover_suites
@@ -95,10 +97,19 @@ def run(
     ini = resources.files("edcert.harness").joinpath("pytest-run.ini")
     args = [*paths, "-c", str(ini), "--rootdir", str(Path(paths[0]).parent) if paths else ".",
             "-p", "no:cacheprovider", "-q", "--no-header",
+            # schemathesis is a library here (the fuzz phase), not a pytest plugin: loading its plugin would
+            # also make pytest rewrite the assertions of its whole package (seconds per run)
+            "-p", "no:schemathesis",
             # nobody reads pytest's own tracebacks here, and formatting them dominates a failing run
             "--tb=" + ("short" if os.environ.get("EDCERT_DEBUG") else "no")]
     if keyword:
         args += ["-k", keyword]
+    if set(state.phases) - set(DEFAULT_PHASES):
+        # pytest rewrites the assertions of every package that ships a pytest plugin (schemathesis, hypothesis)
+        # when it is first imported inside a session: hundreds of modules, many seconds. The suites' plugins
+        # (and what they import) are imported here, before the session, instead.
+        for suite in suites:
+            importlib.import_module(suite.plugin)
     sink = io.StringIO()
     plugin = _RunPlugin(state, progress)
     try:

@@ -294,7 +294,7 @@ _TRIPS: dict[str, tuple[str, ...]] = {
 
 #: The other standards' catalogues: each module defines ``FAULTS: tuple[Fault, ...]`` (name, standard,
 #: sentence, trips). A new standard's sandbox adds its module here.
-FAULT_MODULES: tuple[str, ...] = ()
+FAULT_MODULES: tuple[str, ...] = ("edcert.sandbox.fuzz_faults",)
 
 
 def _catalogue() -> dict[str, Fault]:
