@@ -154,6 +154,12 @@ class FuzzConfig(StandardTable):
     max_examples: Annotated[int, Field(ge=1, le=10_000)] = 25  # generated requests per operation
     negative_examples: Annotated[int, Field(ge=0, le=10_000)] = 10  # invalid-query requests per collection
     time_budget: Annotated[float, Field(gt=0, le=86_400)] = 120.0  # seconds for the whole fuzz run
+    # The vendor's own published OpenAPI document (JSON): fuzzed too, its contradictions reported apart
+    # from the standard's (category own-spec). A URL on the vendor's host, or a file next to this one.
+    own_spec_url: str | None = None
+    own_spec_file: str | None = None
+
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ("own_spec_file",)
 
     @property
     def standards(self) -> tuple[str, ...]:

@@ -12,6 +12,10 @@ from edcert.sandbox.faults import Fault
 _OR12 = "oneroster-1.2"
 BIG_LIMIT = 5000  # above every limit the conformance checks send (at most 1000)
 BIG_OFFSET = 1_000_000
+# The sandbox publishes its own OpenAPI document (the standard's, edcert/fixtures/specs) here, under the
+# rostering base; the fault below makes it contradict the service.
+DISCOVERY_PATH = "/discovery/openapi.json"
+OWN_SPEC = "oneroster-1.2-rostering.json"
 
 FAULTS: tuple[Fault, ...] = (
     Fault("oneroster.fuzz.server-error-on-odd-sort", _OR12,
@@ -35,4 +39,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("oneroster.fuzz.invalid-limit-accepted", _OR12,
           "A limit that is not an integer >= 1 (0, -3, abc) is replaced by the default instead of answering 400.",
           trips=("OR12-FUZZ-007",)),
+    Fault("oneroster.ownspec.document-omits-400", _OR12,
+          "The sandbox's published OpenAPI document leaves out the 400 answers the service gives to bad "
+          "parameters.",
+          trips=("OR12-OWN-001",)),
 )

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure as StFailure
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
 from schemathesis.core.transport import Response as StResponse
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.schemas import OpenApiSchema
@@ -74,6 +75,7 @@ class FuzzReport:
     cases: int = 0
     operations: int = 0
     skipped_writes: list[str] = field(default_factory=list)
+    invalid_operations: list[str] = field(default_factory=list)
     budget_spent: bool = False
 
 
@@ -138,10 +140,10 @@ class VendorFuzzTransport(RequestsTransport):
 class _EdcertSchema(OpenApiSchema):
     """An OpenAPI schema whose requests go through a :class:`VendorFuzzTransport`."""
 
-    _edcert_transport: BaseTransport | None = None
+    _edcert_transport: BaseTransport[Any] | None = None
 
     @property
-    def transport(self) -> BaseTransport:  # type: ignore[override]
+    def transport(self) -> BaseTransport[Any]:
         return self._edcert_transport or super().transport
 
 
@@ -265,11 +267,10 @@ def fuzz(document: dict[str, Any], *, base_url: str, client: VendorClient, confi
                 if name == "ignored_auth":
                     auth_confirmed.add(case.operation.label)
 
-    negatives = {}
+    negatives: dict[str, Any] = {}
     if "negative_data_rejection" in checks and config.negative_examples:
-        negatives = {r.ok().label: r.ok() for r in load(document, transport, negative=True).get_all_operations()}
-    for index, result in enumerate(schema.get_all_operations()):
-        operation = result.ok()
+        negatives = {op.label: op for op in _operations(load(document, transport, negative=True), report=None)}
+    for index, operation in enumerate(_operations(schema, report)):
         if operation.method.upper() not in READ_METHODS and not config.allow_writes:
             report.skipped_writes.append(operation.label)
             continue
@@ -284,10 +285,22 @@ def fuzz(document: dict[str, Any], *, base_url: str, client: VendorClient, confi
         for offset, (target, mode, examples) in enumerate(plans):
             # the credentials are edcert's to set (the client's auth replaces this placeholder): only the
             # query is made invalid in a negative case, never the Authorization header
-            fixed = {"headers": {"Authorization": "Bearer edcert"}} if mode is GenerationMode.NEGATIVE else {}
-            _drive(target.as_strategy(generation_mode=mode, **fixed), judge, examples, config.seed * 1000 + index * 2
-                   + offset)
+            headers = {"Authorization": "Bearer edcert"} if mode is GenerationMode.NEGATIVE else None
+            strategy = target.as_strategy(generation_mode=mode, headers=headers)
+            _drive(strategy, judge, examples, config.seed * 1000 + index * 2 + offset)
     return report
+
+
+def _operations(schema: OpenApiSchema, report: FuzzReport | None) -> list[Any]:
+    """The operations schemathesis could read; the others are noted in the report (a vendor's document may
+    hold operations it cannot use)."""
+    found = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Ok):
+            found.append(result.ok())
+        elif report is not None:
+            report.invalid_operations.append(_short(str(result.err()), 200))
+    return found
 
 
 def _drive(strategy: Any, judge: Callable[[Any], None], examples: int, run_seed: int) -> None:

@@ -29,10 +29,12 @@ report):
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -43,7 +45,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
-from edcert.sandbox.fuzz_faults import BIG_LIMIT, BIG_OFFSET
+from edcert.sandbox.fuzz_faults import BIG_LIMIT, BIG_OFFSET, DISCOVERY_PATH, OWN_SPEC
 from edcert.sandbox.oneroster import model
 from edcert.sandbox.oneroster.data import RosterData
 from edcert.sandbox.oneroster.model import Shape
@@ -682,6 +684,15 @@ class OneRosterProvider:
 
     # -- the app -------------------------------------------------------------
 
+    async def discovery(self, request: Request) -> Response:
+        """The provider's own OpenAPI description (REST binding §2.5), public like any documentation."""
+        document = json.loads(resources.files("edcert.fixtures").joinpath("specs", OWN_SPEC).read_text("utf-8"))
+        if self.state.faulty("oneroster.ownspec.document-omits-400"):
+            for item in document["paths"].values():
+                for operation in item.values():
+                    operation["responses"].pop("400", None)
+        return JSONResponse(document)
+
     def app(self) -> Starlette:
         async def http_error(request: Request, exc: Exception) -> Response:
             status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -695,7 +706,7 @@ class OneRosterProvider:
             return self.status(500, "internal_server_error", "internal server error")
 
         return Starlette(
-            routes=self.routes(),
+            routes=[*self.routes(), Route(DISCOVERY_PATH, self.discovery, methods=["GET"])],
             exception_handlers={HTTPException: http_error, Exception: server_error},
         )
 
