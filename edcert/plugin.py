@@ -118,12 +118,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             state.policy.validate_against(REGISTRY)
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
+    from edcert.harness.registry import phase_of
+
     wanted = set(state.standards)
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
         spec = spec_of(getattr(item, "obj", None))
-        (drop if spec is not None and spec.standard not in wanted else keep).append(item)
+        unwanted = spec is not None and (spec.standard not in wanted or phase_of(spec) not in state.phases)
+        (drop if unwanted else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -13,18 +13,22 @@ from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServ
 from edcert.sandbox.vendor import SECRET_ENV, sandbox_vendor_data
 
 
-def sandbox_config(base_url: str, **oneroster: object) -> VendorConfig:
+def sandbox_config(base_url: str, *, fuzz: dict[str, Any] | None = None, **oneroster: object) -> VendorConfig:
     data = sandbox_vendor_data(base_url, DEFAULT_CLIENT_ID, name="edcert sandbox under test", **oneroster)
+    if fuzz is not None:
+        data["fuzz"] = fuzz
     return parse_config(data, env={SECRET_ENV: DEFAULT_CLIENT_SECRET})
 
 
 def run_sandbox(faults: tuple[str, ...] = (), *, out_dir: Path | None = None, size: str = "small",
-                keyword: str | None = None, only: list[str] | None = None, **oneroster: object) -> RunResult:
-    """Certify a sandbox with ``faults`` (every standard it serves, or ``only`` these)."""
+                keyword: str | None = None, only: list[str] | None = None, phases: tuple[str, ...] | None = None,
+                fuzz: dict[str, Any] | None = None, **oneroster: object) -> RunResult:
+    """Certify a sandbox with ``faults`` (every standard it serves, or ``only`` these) in ``phases``."""
     app = create_app(generate_district(size), faults=faults, client_id=DEFAULT_CLIENT_ID,
                      client_secret=DEFAULT_CLIENT_SECRET)
     with SandboxServer(app) as server:
-        return run(sandbox_config(server.base_url, **oneroster), out_dir=out_dir, keyword=keyword, only=only)
+        return run(sandbox_config(server.base_url, fuzz=fuzz, **oneroster), out_dir=out_dir, keyword=keyword,
+                   only=only, phases=phases)
 
 
 def vendor_toml(path: Path, base_url: str, *, secret_env: str = "EDCERT_TEST_SECRET",  # noqa: S107 - an env var name

@@ -17,7 +17,7 @@ import click
 from edcert import __version__
 from edcert.harness.config import VendorConfig, load_config, parse_config
 from edcert.harness.errors import ConfigError, HarnessError
-from edcert.harness.registry import REGISTRY
+from edcert.harness.registry import PHASES, REGISTRY
 from edcert.harness.runner import Progress, RunResult, run
 from edcert.harness.scorecard import CheckResult
 
@@ -104,9 +104,27 @@ def _output_options(func: Any) -> Any:
         click.option("--evidence", type=click.Choice(["masked", "full"]), default="masked", show_default=True,
                      help="full keeps student personal data in evidence; secrets are always redacted."),
         click.option("--no-progress", is_flag=True, help="Do not draw the progress bar."),
+        click.option("--phase", "phases", multiple=True, type=click.Choice(PHASES), expose_value=False,
+                     callback=_remember_phases,
+                     help="Run this phase (repeatable; default: conformance). fuzz sends schemathesis-generated "
+                          "requests (seeded and bounded by the [fuzz] table; read-only unless allow_writes)."),
     ]):
         func = option(func)
     return _policy_options(func)
+
+
+_PHASES_META = "edcert.phases"
+
+
+def _remember_phases(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> None:
+    if value:
+        ctx.meta[_PHASES_META] = tuple(dict.fromkeys(value))
+
+
+def _phases() -> tuple[str, ...] | None:
+    ctx = click.get_current_context(silent=True)
+    found = ctx.meta.get(_PHASES_META) if ctx is not None else None
+    return tuple(found) if found else None
 
 
 # --profile, --waivers and --attestations are loaded and validated as soon as they are parsed (a bad file is a
@@ -230,7 +248,7 @@ def _run_and_report(config: VendorConfig, out: Path | None, only: tuple[str, ...
         signer = load_private_key(sign_key)
     progress = Progress() if no_progress or not sys.stderr.isatty() else _RichProgress()
     result = run(config, only=list(only) or None, evidence_mode=evidence,  # type: ignore[arg-type]
-                 out_dir=out_dir, progress=progress, policy=_policy())
+                 out_dir=out_dir, progress=progress, policy=_policy(), phases=_phases())
     if signer is not None:
         result.paths.update(sign_report(out_dir, signer))
     _summary(result)

@@ -357,10 +357,6 @@ class LtiPlatformConfig(HttpSettings):
     @property
     def standards(self) -> tuple[str, ...]:
         return ("lti-1.3-platform",)
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must be an http:// or https:// URL")
-    return value.rstrip("/")
 
 
 class EdFiConfig(HttpSettings):
@@ -413,6 +409,27 @@ class EdFiClientConfig(HttpSettings):
     @property
     def standards(self) -> tuple[str, ...]:
         return ("edfi-client",)
+class FuzzConfig(StandardTable):
+    """``[fuzz]``: how the fuzz phase (``edcert run --phase fuzz``) generates requests.
+
+    It claims no standard: the fuzz phase fuzzes the standards the other tables claim. Generation is
+    seeded (same seed, same requests), bounded per operation, and stops sending at ``time_budget``.
+    """
+
+    seed: int = 0
+    max_examples: Annotated[int, Field(ge=1, le=10_000)] = 25  # generated requests per operation
+    negative_examples: Annotated[int, Field(ge=0, le=10_000)] = 10  # invalid-query requests per collection
+    time_budget: Annotated[float, Field(gt=0, le=86_400)] = 120.0  # seconds for the whole fuzz run
+    # The vendor's own published OpenAPI document (JSON): fuzzed too, its contradictions reported apart
+    # from the standard's (category own-spec). A URL on the vendor's host, or a file next to this one.
+    own_spec_url: str | None = None
+    own_spec_file: str | None = None
+
+    PATH_FIELDS: ClassVar[tuple[str, ...]] = ("own_spec_file",)
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        return ()
 
 
 class VendorConfig(_Strict):
@@ -430,6 +447,7 @@ class VendorConfig(_Strict):
     edfi: EdFiConfig | None = None
     edfi_client: EdFiClientConfig | None = None
     lti_tool: LtiToolConfig | None = None
+    fuzz: FuzzConfig | None = None
 
     def tables(self) -> dict[str, StandardTable]:
         """The standard tables present, by their TOML name, in declaration order."""

@@ -150,3 +150,17 @@ def spec_of(obj: object) -> CheckSpec | None:
     """The check metadata attached to a function, if it is a check."""
     spec = getattr(obj, _ATTR, None)
     return spec if isinstance(spec, CheckSpec) else None
+
+
+#: The phases of a run. ``conformance`` (the checks of the standards) runs by default; ``fuzz``
+#: (property-based requests, tag ``phase:fuzz``) only when asked for (``edcert run --phase fuzz``).
+PHASES = ("conformance", "fuzz")
+DEFAULT_PHASES = ("conformance",)
+
+
+def phase_of(spec: CheckSpec) -> str:
+    """The phase a check belongs to: a ``phase:<name>`` tag, else ``conformance``."""
+    for tag in spec.tags:
+        if tag.startswith("phase:") and tag[6:] in PHASES:
+            return tag[6:]
+    return "conformance"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from edcert.harness.config import VendorConfig
 from edcert.harness.errors import ConfigError
 from edcert.harness.evidence import EvidenceMode
 from edcert.harness.policy import Policy
+from edcert.harness.registry import DEFAULT_PHASES
 from edcert.harness.scorecard import CheckResult, Scorecard
 from edcert.harness.session import RunState
 from edcert.harness.suites import discover_suites
@@ -64,6 +66,7 @@ def run(
     extra_paths: list[Path] | None = None,
     keyword: str | None = None,
     policy: Policy | None = None,
+    phases: tuple[str, ...] | None = None,
 ) -> RunResult:
     """Run every claimed standard's checks against the vendor.
 
@@ -76,6 +79,7 @@ def run(
         extra_paths: More check files or folders (a district's own checks).
         keyword: A pytest ``-k`` expression (narrow the run, e.g. in tests).
         policy: District profile, waivers and vendor attestations (see ``edcert.harness.policy``).
+        phases: The phases to run (default: ``conformance``; ``fuzz`` adds generated requests).
 
     Raises:
         ConfigError: ``only`` names a standard the vendor does not claim.
@@ -87,16 +91,25 @@ def run(
                               f"(claimed: {', '.join(claimed)})")
     progress = progress or Progress()
     state = RunState(config, only=only, evidence_mode=evidence_mode,
-                     on_result=progress.advance, policy=policy)
+                     on_result=progress.advance, policy=policy, phases=phases)
     suites = [s for s in discover_suites() if set(s.standards) & set(state.standards)]
     paths = [str(s.path) for s in suites] + [str(p) for p in extra_paths or []]
     ini = resources.files("edcert.harness").joinpath("pytest-run.ini")
     args = [*paths, "-c", str(ini), "--rootdir", str(Path(paths[0]).parent) if paths else ".",
             "-p", "no:cacheprovider", "-q", "--no-header",
+            # schemathesis is a library here (the fuzz phase), not a pytest plugin: loading its plugin would
+            # also make pytest rewrite the assertions of its whole package (seconds per run)
+            "-p", "no:schemathesis",
             # nobody reads pytest's own tracebacks here, and formatting them dominates a failing run
             "--tb=" + ("short" if os.environ.get("EDCERT_DEBUG") else "no")]
     if keyword:
         args += ["-k", keyword]
+    if set(state.phases) - set(DEFAULT_PHASES):
+        # pytest rewrites the assertions of every package that ships a pytest plugin (schemathesis, hypothesis)
+        # when it is first imported inside a session: hundreds of modules, many seconds. The suites' plugins
+        # (and what they import) are imported here, before the session, instead.
+        for suite in suites:
+            importlib.import_module(suite.plugin)
     sink = io.StringIO()
     plugin = _RunPlugin(state, progress)
     try:

@@ -27,13 +27,17 @@ class RunState:
         only: Restrict the run to these standards (``None``: every claimed one).
         evidence_mode: ``masked`` (default) or ``full``.
         policy: The district profile, waivers and vendor attestations the verdicts follow.
+        phases: The phases to run (``conformance`` by default; ``fuzz`` on request).
     """
 
     def __init__(self, config: VendorConfig, *, only: list[str] | None = None,
                  evidence_mode: EvidenceMode = "masked",
                  on_result: Callable[[CheckResult], None] | None = None,
-                 policy: Policy | None = None) -> None:
+                 policy: Policy | None = None, phases: tuple[str, ...] | None = None) -> None:
+        from edcert.harness.registry import DEFAULT_PHASES
+
         self.config = config
+        self.phases = tuple(phases) if phases else DEFAULT_PHASES
         self.policy = policy or Policy()
         self.only = set(only) if only else None
         self.evidence_mode = evidence_mode

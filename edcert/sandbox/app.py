@@ -13,7 +13,10 @@ import time
 from collections.abc import Iterable
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
@@ -88,8 +91,21 @@ def create_app(
             Mount(LTI_TOOL_BASE, app=(lti_tool := create_tool_app(state))),
         ],
         middleware=middleware,
+        exception_handlers={404: _not_found},
     )
     app.state.sandbox = state
     app.state.hostile = hostile_state
     app.state.lti_tool = lti_tool.state.lti_tool  # what the LTI tool received (its recording)
     return app
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    # A path no mount matches (e.g. a sourcedId holding a newline, which a Mount's pattern does not cross)
+    # still lies under a service's base: answer there as that service would, not with Starlette's plain text.
+    if request.url.path.startswith(ROSTERING_BASE + "/"):
+        payload = {"imsx_codeMajor": "failure", "imsx_severity": "error", "imsx_description": "unknown object",
+                   "imsx_CodeMinor": {"imsx_codeMinorField": [{"imsx_codeMinorFieldName": "TargetEndSystem",
+                                                                "imsx_codeMinorFieldValue": "unknownobject"}]}}
+        return JSONResponse(payload, status_code=404)
+    detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
+    return PlainTextResponse(detail, status_code=404)

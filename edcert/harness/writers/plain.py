@@ -67,6 +67,8 @@ CATEGORY_WORDS: dict[str, CategoryWords] = {
                              "lists do not come back in the order asked for"),
     "errors": CategoryWords("Error messages", "problems are reported clearly",
                             "problems are not reported the standard way"),
+    "fuzz": CategoryWords("Unexpected requests", "thousands of generated requests are answered as documented",
+                          "some generated requests get answers the specification does not allow"),
 }
 
 EffortSize = Literal["small", "medium", "large"]

@@ -29,9 +29,12 @@ report):
 from __future__ import annotations
 
 import itertools
+import json
 import random
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -42,6 +45,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
+from edcert.sandbox.fuzz_faults import BIG_LIMIT, BIG_OFFSET, DISCOVERY_PATH, OWN_SPEC
 from edcert.sandbox.oneroster import model
 from edcert.sandbox.oneroster.data import RosterData
 from edcert.sandbox.oneroster.model import Shape
@@ -58,6 +62,8 @@ from edcert.sandbox.oneroster.query import (
     valid_path,
 )
 from edcert.sandbox.state import SandboxState
+
+ODD_SORT_OK = re.compile(r"[A-Za-z0-9_.]*")  # a sort value outside this trips oneroster.fuzz.server-error-on-odd-sort
 
 JSON = dict[str, Any]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -143,6 +149,9 @@ class OneRosterProvider:
         header = request.headers.get("authorization")
         if header is None:
             if faulty("oneroster.auth.no-token-accepted"):
+                return None
+            grading_periods = request.url.path == ROSTERING_BASE + "/gradingPeriods"
+            if grading_periods and faulty("oneroster.fuzz.grading-periods-no-auth"):
                 return None
             return self.status(
                 401, "unauthorisedrequest", "an access token is required",
@@ -291,14 +300,30 @@ class OneRosterProvider:
         params = request.query_params
         request_no = next(self._requests)
 
+        odd_sort = params.get("sort") is not None and not ODD_SORT_OK.fullmatch(params["sort"])
+        if odd_sort and faulty("oneroster.fuzz.server-error-on-odd-sort"):
+            return self.status(500, "internal_server_error", "the sort parameter broke the query")
         limit_given = params.get("limit") is not None
-        limit = parse_int(params.get("limit"), "limit", default=DEFAULT_LIMIT, minimum=1)
+        try:
+            limit = parse_int(params.get("limit"), "limit", default=DEFAULT_LIMIT, minimum=1)
+        except QueryError:
+            if not faulty("oneroster.fuzz.invalid-limit-accepted"):
+                raise
+            limit = DEFAULT_LIMIT
         offset = parse_int(params.get("offset"), "offset", default=0, minimum=0)
+        big_page = limit > BIG_LIMIT
 
         rows = records
         raw_filter = params.get("filter")
         if raw_filter is not None and raw_filter.strip():
-            flt = parse_filter(raw_filter)
+            try:
+                flt = parse_filter(raw_filter)
+            except QueryError as exc:
+                if not faulty("oneroster.fuzz.text-content-type-on-malformed-filter"):
+                    raise
+                answer = self.status(400, exc.code_minor, exc.description)
+                answer.headers["content-type"] = "text/plain; charset=utf-8"
+                return answer
             unknown = [c.field for c in flt.clauses if not valid_path(shape, c.parts)]
             if unknown:
                 if not faulty("oneroster.filter.unknown-field-ignored"):
@@ -336,6 +361,8 @@ class OneRosterProvider:
             rows = list(rows)
             random.Random(request_no).shuffle(rows)  # noqa: S311 - a deliberate fault, not security
 
+        if offset > BIG_OFFSET and faulty("oneroster.fuzz.undocumented-status-on-huge-offset"):
+            return self.status(416, INVALID_DATA, "offset out of range")
         total = len(rows)
         page_size = limit
         if faulty("oneroster.paging.ignores-limit"):
@@ -357,9 +384,13 @@ class OneRosterProvider:
             "X-Total-Count": str(total + 1 if faulty("oneroster.paging.wrong-total-count") else total),
             "Link": self._links(request, offset, limit, total),
         }
+        if big_page and faulty("oneroster.fuzz.total-count-not-a-number"):
+            headers["X-Total-Count"] = "many"
         if faulty("oneroster.envelope.collections-under-data"):
             key = "data"
         body = {key: [self.render(r, shape, fields) for r in page]}
+        if big_page and faulty("oneroster.fuzz.big-page-drops-status"):
+            body = {key: [{k: v for k, v in r.items() if k != "status"} for r in body[key]]}
         return JSONResponse(body, headers=headers)
 
     def _links(self, request: Request, offset: int, limit: int, total: int) -> str:
@@ -656,6 +687,15 @@ class OneRosterProvider:
 
     # -- the app -------------------------------------------------------------
 
+    async def discovery(self, request: Request) -> Response:
+        """The provider's own OpenAPI description (REST binding §2.5), public like any documentation."""
+        document = json.loads(resources.files("edcert.fixtures").joinpath("specs", OWN_SPEC).read_text("utf-8"))
+        if self.state.faulty("oneroster.ownspec.document-omits-400"):
+            for item in document["paths"].values():
+                for operation in item.values():
+                    operation["responses"].pop("400", None)
+        return JSONResponse(document)
+
     def app(self) -> Starlette:
         async def http_error(request: Request, exc: Exception) -> Response:
             status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -669,7 +709,7 @@ class OneRosterProvider:
             return self.status(500, "internal_server_error", "internal server error")
 
         return Starlette(
-            routes=self.routes(),
+            routes=[*self.routes(), Route(DISCOVERY_PATH, self.discovery, methods=["GET"])],
             exception_handlers={HTTPException: http_error, Exception: server_error},
         )
 

@@ -1,0 +1,17 @@
+"""The fuzz phase: property-based requests generated from OpenAPI descriptions (schemathesis).
+
+Opt-in (``edcert run --phase fuzz``): its checks carry the tag ``phase:fuzz`` and run only when the
+phase is chosen. Each schemathesis check is one scorecard check, per standard.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from edcert.harness.suites import Suite
+
+SUITE = Suite(
+    name="fuzz",
+    standards=("oneroster-1.2",),
+    path=Path(__file__).parent,
+    plugin="edcert.conformance.fuzz._fixtures",
+)

@@ -1,0 +1,98 @@
+"""Session fixtures of the fuzz phase: one fuzz run per standard and run, shared by its checks."""
+from __future__ import annotations
+
+import pytest
+
+from edcert.conformance.fuzz._engine import FuzzReport, FuzzSettings, fuzz
+from edcert.conformance.fuzz._openapi import ROSTERING_12, stored
+from edcert.conformance.oneroster._fixtures import OneRosterSession
+
+
+def settings_of(request: pytest.FixtureRequest, allow_writes: bool) -> FuzzSettings:
+    """The ``[fuzz]`` table of the vendor configuration (defaults when it has none)."""
+    from edcert.plugin import active_run
+
+    state = active_run(request.config)
+    table = None if state is None else state.config.fuzz
+    if table is None:
+        return FuzzSettings(allow_writes=allow_writes)
+    return FuzzSettings(seed=table.seed, max_examples=table.max_examples, negative_examples=table.negative_examples,
+                        time_budget=table.time_budget, allow_writes=allow_writes)
+
+
+@pytest.fixture(scope="session")
+def oneroster_fuzz(request: pytest.FixtureRequest, oneroster: OneRosterSession) -> FuzzReport:
+    """The OneRoster 1.2 provider fuzzed against edcert's OpenAPI description of Rostering, once per run."""
+    config = settings_of(request, oneroster.config.allow_writes)
+    report: FuzzReport = oneroster.state.resource(
+        "fuzz:oneroster-1.2",
+        lambda: fuzz(stored(ROSTERING_12), base_url=oneroster.base, client=oneroster.client, config=config),
+    )
+    return report
+
+
+def own_document(oneroster: OneRosterSession, url: str | None, file: str | None) -> dict[str, object]:
+    """The vendor's published OpenAPI document, from its file or fetched (once, recorded) from its URL."""
+    import json
+    from pathlib import Path
+
+    import httpx
+
+    from edcert.harness.errors import Failure
+    from edcert.harness.http import exchange_of, json_body
+
+    if file is not None:
+        try:
+            loaded = json.loads(Path(file).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise Failure(f"the vendor's OpenAPI document {file} cannot be read as JSON ({exc})") from None
+    else:
+        assert url is not None
+        url = str(httpx.URL(oneroster.config.base_url).join(url))  # a path is on the vendor's host
+        response = oneroster.client.get(url, auth=None)
+        evidence = [e for e in [exchange_of(response)] if e is not None]
+        if response.status_code != 200:
+            raise Failure(f"the vendor's OpenAPI document at {url} answered HTTP {response.status_code}",
+                          expected="HTTP 200 with the document", received=f"HTTP {response.status_code}",
+                          exchanges=evidence)
+        loaded = json_body(response, f"GET {url}")
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("paths"), dict):
+        raise Failure("the vendor's OpenAPI document is not an OpenAPI object with paths",
+                      expected="an OpenAPI 3 document", received=type(loaded).__name__)
+    return loaded
+
+
+def own_base_url(document: dict[str, object], oneroster: OneRosterSession) -> str:
+    """Where the vendor's document says its operations are, kept on the configured host (credentials go
+    nowhere else): an absolute server URL on another host is replaced by the configured rostering URL."""
+    import httpx
+
+    servers = document.get("servers")
+    first = servers[0].get("url") if isinstance(servers, list) and servers and isinstance(servers[0], dict) else None
+    if not isinstance(first, str) or not first:
+        return oneroster.base
+    root = httpx.URL(oneroster.config.base_url)
+    target = root.join(first)
+    if (target.scheme, target.host, target.port) != (root.scheme, root.host, root.port):
+        return oneroster.base
+    return str(target).rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def oneroster_own_fuzz(request: pytest.FixtureRequest, oneroster: OneRosterSession) -> FuzzReport:
+    """The OneRoster 1.2 provider fuzzed against its own published OpenAPI document, once per run."""
+    from edcert.plugin import active_run
+
+    state = active_run(request.config)
+    table = None if state is None else state.config.fuzz
+    if table is None or (table.own_spec_url is None and table.own_spec_file is None):
+        pytest.skip("the vendor configuration names no OpenAPI document of the vendor's own "
+                    "([fuzz] own_spec_url or own_spec_file)")
+    config = settings_of(request, oneroster.config.allow_writes)
+
+    def run() -> FuzzReport:
+        document = own_document(oneroster, table.own_spec_url, table.own_spec_file)
+        return fuzz(document, base_url=own_base_url(document, oneroster), client=oneroster.client, config=config)
+
+    report: FuzzReport = oneroster.state.resource("fuzz-own:oneroster-1.2", run)
+    return report

@@ -1,0 +1,46 @@
+"""Faults only generated requests find: schema-visible defects behind parameter values no
+hand-written check sends (an odd ``sort``, a huge ``limit`` or ``offset``, a malformed ``filter``).
+
+Each trips the fuzz-phase check (``OR12-FUZZ-...``) it names; none trips a conformance check, because
+the conformance checks never send these values. Read in ``sandbox/oneroster/app.py`` through
+``state.faulty(name)``.
+"""
+from __future__ import annotations
+
+from edcert.sandbox.faults import Fault
+
+_OR12 = "oneroster-1.2"
+BIG_LIMIT = 5000  # above every limit the conformance checks send (at most 1000)
+BIG_OFFSET = 1_000_000
+# The sandbox publishes its own OpenAPI document (the standard's, edcert/fixtures/specs) here, under the
+# rostering base; the fault below makes it contradict the service.
+DISCOVERY_PATH = "/discovery/openapi.json"
+OWN_SPEC = "oneroster-1.2-rostering.json"
+
+FAULTS: tuple[Fault, ...] = (
+    Fault("oneroster.fuzz.server-error-on-odd-sort", _OR12,
+          "A sort value holding a character other than a letter, digit, '_' or '.' answers 500.",
+          trips=("OR12-FUZZ-001",)),
+    Fault("oneroster.fuzz.undocumented-status-on-huge-offset", _OR12,
+          f"An offset above {BIG_OFFSET} answers 416, a status code the operations do not document.",
+          trips=("OR12-FUZZ-002",)),
+    Fault("oneroster.fuzz.text-content-type-on-malformed-filter", _OR12,
+          "The 400 answer to a filter that does not parse is labelled Content-Type text/plain.",
+          trips=("OR12-FUZZ-003",)),
+    Fault("oneroster.fuzz.big-page-drops-status", _OR12,
+          f"Pages asked for with limit above {BIG_LIMIT} serve their records without the required status.",
+          trips=("OR12-FUZZ-004",)),
+    Fault("oneroster.fuzz.total-count-not-a-number", _OR12,
+          f"Pages asked for with limit above {BIG_LIMIT} carry X-Total-Count: many.",
+          trips=("OR12-FUZZ-005",)),
+    Fault("oneroster.fuzz.grading-periods-no-auth", _OR12,
+          "GET /gradingPeriods answers without any access token.",
+          trips=("OR12-FUZZ-006",)),
+    Fault("oneroster.fuzz.invalid-limit-accepted", _OR12,
+          "A limit that is not an integer >= 1 (0, -3, abc) is replaced by the default instead of answering 400.",
+          trips=("OR12-FUZZ-007",)),
+    Fault("oneroster.ownspec.document-omits-400", _OR12,
+          "The sandbox's published OpenAPI document leaves out the 400 answers the service gives to bad "
+          "parameters.",
+          trips=("OR12-OWN-001",)),
+)
