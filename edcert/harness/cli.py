@@ -69,6 +69,7 @@ def _summary(result: RunResult) -> None:
         click.echo(line)
     for warning in sc.warnings:
         click.echo(f"  WARNING: {warning}")
+    width = max([18, *(len(s.standard) for s in sc.standards)])
     for s in sc.standards:
         untested = standard_line(s)
         if untested is not None:
@@ -76,7 +77,7 @@ def _summary(result: RunResult) -> None:
             continue
         verdict = "CERTIFIED" if s.verdict == "certified" else "NOT CERTIFIED"
         c = s.counts
-        click.echo(f"  {s.standard:<18} {verdict:<14} score {s.score:5.1f}  "
+        click.echo(f"  {s.standard:<{width}} {verdict:<14} score {s.score:5.1f}  "
                    f"{c['passed']} passed, {c['failed']} failed, {c['error']} error, "
                    f"{c['skipped']} skipped, {c['not_applicable']} not applicable")
         for check_id in s.failed_required[:10]:
