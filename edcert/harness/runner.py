@@ -18,7 +18,7 @@ from edcert.harness.policy import Policy
 from edcert.harness.registry import DEFAULT_PHASES
 from edcert.harness.scorecard import CheckResult, Scorecard
 from edcert.harness.session import RunState
-from edcert.harness.suites import discover_suites
+from edcert.harness.suites import suites_for
 from edcert.harness.writers import write_all
 
 
@@ -92,7 +92,7 @@ def run(
     progress = progress or Progress()
     state = RunState(config, only=only, evidence_mode=evidence_mode,
                      on_result=progress.advance, policy=policy, phases=phases)
-    suites = [s for s in discover_suites() if set(s.standards) & set(state.standards)]
+    suites = suites_for(state.standards, state.phases)
     paths = [str(s.path) for s in suites] + [str(p) for p in extra_paths or []]
     ini = resources.files("edcert.harness").joinpath("pytest-run.ini")
     args = [*paths, "-c", str(ini), "--rootdir", str(Path(paths[0]).parent) if paths else ".",
