@@ -10,24 +10,20 @@ import sys
 from pyinstrument import Profiler
 
 from bench._support import RESULTS, sandbox_process
-from bench.end_to_end import CONCURRENCY, PAGE_SIZE
-from edcert.harness.config import parse_config
+from bench.end_to_end import STANDARD, rostering_config
 from edcert.harness.runner import run
-from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from edcert.sandbox.vendor import SECRET_ENV, sandbox_vendor_data
 
 
 def main(size: str = "medium") -> None:
     with sandbox_process(size) as (url, _pid):
-        data = sandbox_vendor_data(url, DEFAULT_CLIENT_ID, page_size=PAGE_SIZE, concurrency=CONCURRENCY)
-        config = parse_config(data, env={SECRET_ENV: DEFAULT_CLIENT_SECRET})
+        config = rostering_config(url)
         profiler = Profiler(interval=0.002)
         profiler.start()
-        run(config)
+        result = run(config, only=[STANDARD])
         profiler.stop()
     out = RESULTS.parent / f"profile-{size}.txt"
     out.write_text(profiler.output_text(unicode=False, color=False))
-    print(f"profile written to {out}")
+    print(f"profile written to {out}; {len(result.scorecard.checks)} checks, exit {result.exit_code}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from edcert.harness.evidence import Exchange, Recorder
 from edcert.harness.registry import CheckSpec, spec_of
 from edcert.harness.scorecard import STUDENT_TRACES, CheckResult, Outcome, StudentTrace
 from edcert.harness.session import RunState
-from edcert.harness.suites import Suite, discover_suites
+from edcert.harness.suites import Suite, suites_for
 
 RUN_KEY = pytest.StashKey[RunState]()
 SUITES_KEY = pytest.StashKey[list[Suite]]()
@@ -72,7 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[STANDALONE_KEY] = True
     if state is None:
         return
-    suites = [s for s in discover_suites() if set(s.standards) & set(state.standards)]
+    suites = suites_for(state.standards, state.phases)
     config.stash[SUITES_KEY] = suites
     for suite in suites:
         config.pluginmanager.import_plugin(suite.plugin)

@@ -18,7 +18,7 @@ from edcert.harness.policy import Policy
 from edcert.harness.registry import DEFAULT_PHASES
 from edcert.harness.scorecard import CheckResult, Scorecard
 from edcert.harness.session import RunState
-from edcert.harness.suites import discover_suites
+from edcert.harness.suites import suites_for
 from edcert.harness.writers import write_all
 
 
@@ -92,7 +92,7 @@ def run(
     progress = progress or Progress()
     state = RunState(config, only=only, evidence_mode=evidence_mode,
                      on_result=progress.advance, policy=policy, phases=phases)
-    suites = [s for s in discover_suites() if set(s.standards) & set(state.standards)]
+    suites = suites_for(state.standards, state.phases)
     paths = [str(s.path) for s in suites] + [str(p) for p in extra_paths or []]
     ini = resources.files("edcert.harness").joinpath("pytest-run.ini")
     args = [*paths, "-c", str(ini), "--rootdir", str(Path(paths[0]).parent) if paths else ".",
@@ -100,10 +100,19 @@ def run(
             # schemathesis is a library here (the fuzz phase), not a pytest plugin: loading its plugin would
             # also make pytest rewrite the assertions of its whole package (seconds per run)
             "-p", "no:schemathesis",
+            # the same for hypothesis's plugin (it imports hypothesis at the end of every session to summarise
+            # its statistics: ~7 s on a loaded machine), anyio's (imports asyncio's backend) and xdist's: a run
+            # uses none of them; hypothesis stays a library of the fuzz phase
+            "-p", "no:hypothesispytest", "-p", "no:anyio", "-p", "no:xdist", "-p", "no:xdist.looponfail",
             # nobody reads pytest's own tracebacks here, and formatting them dominates a failing run
             "--tb=" + ("short" if os.environ.get("EDCERT_DEBUG") else "no")]
     if keyword:
         args += ["-k", keyword]
+    if not extra_paths and not os.environ.get("EDCERT_DEBUG"):
+        # edcert's own checks fail a vendor only by raising Failure, never by a bare assert, so pytest's
+        # assertion rewriting (of every edcert module, on each run: ~2 s) buys nothing; a district's own
+        # checks fail by plain asserts and keep it, for their messages
+        args.append("--assert=plain")
     if set(state.phases) - set(DEFAULT_PHASES):
         # pytest rewrites the assertions of every package that ships a pytest plugin (schemathesis, hypothesis)
         # when it is first imported inside a session: hundreds of modules, many seconds. The suites' plugins

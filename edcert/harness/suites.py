@@ -25,12 +25,15 @@ class Suite:
         standards: The standards its checks belong to.
         path: The directory pytest collects the checks from.
         plugin: A module with the suite's session fixtures, registered as a pytest plugin.
+        phases: The phases its checks belong to: a run of other phases neither imports nor collects it
+            (the fuzz suite's imports alone, schemathesis and hypothesis, take seconds).
     """
 
     name: str
     standards: tuple[str, ...]
     path: Path
     plugin: str
+    phases: tuple[str, ...] = ("conformance",)
 
 
 def discover_suites() -> list[Suite]:
@@ -46,6 +49,16 @@ def discover_suites() -> list[Suite]:
             raise HarnessError(f"suite {ep.name!r} ({ep.value}) defines no SUITE")
         suites.append(suite)
     return suites
+
+
+def suites_for(standards: list[str] | tuple[str, ...], phases: tuple[str, ...]) -> list[Suite]:
+    """The installed suites a run of these standards and phases needs.
+
+    A conformance suite is always kept: its fixtures serve the other phases' checks too (its own checks are
+    deselected by phase); a suite of other phases only is left out unless one of its phases runs.
+    """
+    return [s for s in discover_suites() if set(s.standards) & set(standards)
+            and ("conformance" in s.phases or set(s.phases) & set(phases))]
 
 
 def load_all_checks() -> None:

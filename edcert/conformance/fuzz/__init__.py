@@ -14,4 +14,5 @@ SUITE = Suite(
     standards=("oneroster-1.2",),
     path=Path(__file__).parent,
     plugin="edcert.conformance.fuzz._fixtures",
+    phases=("fuzz",),
 )

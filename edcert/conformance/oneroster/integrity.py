@@ -421,10 +421,6 @@ def active(record: JSON | None) -> bool:
     return record is not None and record.get("status") != "tobedeleted"
 
 
-def has_role(user: JSON, role: str) -> bool:
-    return any(name == role for name, _ in user_roles(user))
-
-
 class Flat:
     """The flat collections a nested check compares with (fetched once per run by the fixture)."""
 
@@ -477,15 +473,25 @@ def _class_users(role: str) -> Builder:
     return build
 
 
+def role_names(flat: Flat) -> dict[str, frozenset[str]]:
+    """Each user's role names by sourcedId, once per run (enrollments ask about the same users again and again)."""
+    def names() -> dict[str, frozenset[str]]:
+        return {uid: frozenset(name for name, _ in user_roles(user)) for uid, user in flat.by_id("users").items()}
+
+    return flat.oneroster.derived("integrity.role-names", names)
+
+
 def _user_classes(role: str | None) -> Builder:
     def build(flat: Flat) -> dict[str, Expected]:
         users, classes = flat.by_id("users"), flat.by_id("classes")
+        roles = role_names(flat) if role is not None else {}
         out: dict[str, Expected] = defaultdict(Expected)
         for cid, uid, _school, enrolled_as, current in enrollment_rows(flat):
             if role is not None and enrolled_as != role:
                 continue
             user = users.get(uid or "")
-            if user is None or cid is None or (role is not None and not has_role(user, role)):
+            # the user has that role (users.get found it under uid, so roles holds it under uid too)
+            if user is None or cid is None or (role is not None and role not in roles[uid or ""]):
                 continue
             out[uid or ""].add(cid, current and active(classes.get(cid)))
         return out
