@@ -58,7 +58,8 @@ def _declare(flavor: Flavor) -> None:
             why=f"The district's systems cannot use {plural} that lack what the standard requires.",
             remediation=f"Serve every {shape.name} with {required}; numbers (score, weight, resultValueMin/Max) as "
                         "JSON numbers, lists as lists.",
-            ref=f"{flavor.openapi}: components.schemas.{shape.name[0].upper()}{shape.name[1:]}DType",
+            ref=f"{flavor.openapi}: " + (shape.name if flavor.v1p1 else
+                                          f"components.schemas.{shape.name[0].upper()}{shape.name[1:]}DType"),
         ))
     for n, (rules, suffix, level, title, why, remediation) in enumerate(RULE_CHECKS, start=len(ENTITIES) + 1):
         if flavor.v1p1 and Rule.BOOLEAN in rules:
@@ -73,7 +74,8 @@ def _declare(flavor: Flavor) -> None:
         register(globals(), rule, f"check_{flavor.prefix.lower()}_model_{suffix.lower()}", flavor, "data-model",
                  dict(id=f"{flavor.prefix}-DM-{n:03d}", level=level, tags=("gradebook",),
                       requirements=(flavor.requirement(f"DM-{suffix}"),), title=title, why=why,
-                      remediation=remediation, ref=f"{flavor.openapi}: components.schemas (Gradebook entities)"))
+                      remediation=remediation,
+                      ref=f"{flavor.openapi}" + ("" if flavor.v1p1 else ": components.schemas")))
 
 
 for _flavor in FLAVORS:

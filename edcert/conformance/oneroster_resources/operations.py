@@ -143,7 +143,8 @@ def _declare(flavor: Flavor) -> None:
         id=f"{p}-ERR-002", level="recommended", requirements=(flavor.requirement("ERR-PAYLOAD"),),
         title="The 404 for an unknown resource carries the status payload with codeMinor unknownobject",
         why="A clear 'no such record' answer lets staff fix a sync problem without guessing.",
-        remediation="Send the 404 as the JSON status payload (imsx_codeMajor failure, codeMinor unknownobject).",
+        remediation="Send the 404 as the JSON status payload (imsx_codeMajor failure, codeMinor unknownobject)"
+        + (", wrapped as 1.1 does: {\"statusInfoSet\": [{...}]}." if flavor.v1p1 else "."),
         ref=f"{flavor.openapi}: imsx_StatusInfoDType; 404 response")))
 
     def no_token(request: pytest.FixtureRequest, _f: Flavor = flavor) -> None:
@@ -151,10 +152,14 @@ def _declare(flavor: Flavor) -> None:
 
     checks.append(("no_token", "auth", no_token, dict(
         id=f"{p}-AUTH-001", level="required", requirements=(flavor.requirement("AUTH-BEARER"),),
-        title="GET /resources without a token is refused with 401",
+        title="GET /resources without a token is refused with 401" if not flavor.v1p1
+        else "GET /resources without a signature (or token) is refused with 401",
         why="Licensed materials and their assignment to classes are the district's business only.",
-        remediation="Require a valid OAuth 2.0 bearer token on every Resources endpoint; answer 401 without one.",
-        ref=f"1EdTech Security Framework 1.0 §4; {flavor.binding}: 401 response")))
+        remediation="Require a valid OAuth 2.0 bearer token on every Resources endpoint; answer 401 without one."
+        if not flavor.v1p1 else "Require an OAuth 1.0a signature (or an OAuth 2.0 bearer token) on every "
+                                "Resources request; answer 401 without one.",
+        ref=f"1EdTech Security Framework 1.0 §4; {flavor.binding}: 401 response" if not flavor.v1p1
+        else f"{flavor.binding}: OAuth 1.0a request signing (IMS Security); 401 response")))
 
     def wrong_scope(request: pytest.FixtureRequest, _f: Flavor = flavor) -> None:
         check_wrong_scope(session(request, _f), "resources",
