@@ -16,6 +16,7 @@ from tests.sandbox_run import vendor_toml
 
 #: Every standard the sandbox serves, so every one `edcert demo` must certify.
 SANDBOX_STANDARDS = ("oneroster-1.2", "oneroster-gradebook-1.2", "oneroster-resources-1.2", "oneroster-1.1",
+                     "oneroster-gradebook-1.1", "oneroster-resources-1.1",
                      "edfi-api", "edfi-client", "lti-1.3-platform", "lti-1.3-tool")
 
 pytest_plugins = ["pytester"]

@@ -35,6 +35,28 @@ OR12_SERVICE_SCOPES: dict[str, tuple[str, ...]] = {
         "gradebook-core.readonly", "gradebook.readonly", "assessment.readonly")),
     "resources": tuple(OR12_SCOPE_PREFIX + s for s in ("resource-core.readonly", "resource.readonly")),
 }
+# 1.1 (OAuth 2.0 providers only; OAuth 1.0a has no scopes): gradebook.readonly and resource.readonly (v1p1).
+OR11_SERVICE_SCOPES: dict[str, tuple[str, ...]] = {
+    "rostering": OR11_DEFAULT_SCOPES,
+    "gradebook": (OR11_SCOPE_PREFIX + "gradebook.readonly",),
+    "resources": (OR11_SCOPE_PREFIX + "resource.readonly",),
+}
+
+
+def _scopes_for(data: Any, table: dict[str, tuple[str, ...]]) -> Any:
+    """Without explicit scopes, ask for the read scopes of every claimed service."""
+    if isinstance(data, dict) and "scopes" not in data and isinstance(data.get("services"), list | tuple):
+        wanted = [table.get(s, ()) for s in data["services"]]
+        data = {**data, "scopes": tuple(dict.fromkeys(scope for group in wanted for scope in group))}
+    return data
+
+
+def _services_listed(value: tuple[str, ...]) -> tuple[str, ...]:
+    if not value:
+        raise ValueError("name at least one service (rostering, gradebook, resources)")
+    if len(set(value)) != len(value):
+        raise ValueError("a service is listed twice")
+    return value
 
 
 class _Strict(BaseModel):
@@ -146,20 +168,12 @@ class OneRosterConfig(HttpSettings):
     @model_validator(mode="before")
     @classmethod
     def _scopes_cover_services(cls, data: Any) -> Any:
-        # Without explicit scopes, ask for the read scopes of every claimed service.
-        if isinstance(data, dict) and "scopes" not in data and isinstance(data.get("services"), list | tuple):
-            wanted = [OR12_SERVICE_SCOPES.get(s, ()) for s in data["services"]]
-            data = {**data, "scopes": tuple(dict.fromkeys(scope for group in wanted for scope in group))}
-        return data
+        return _scopes_for(data, OR12_SERVICE_SCOPES)
 
     @field_validator("services")
     @classmethod
     def _some_services(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("name at least one service (rostering, gradebook, resources)")
-        if len(set(value)) != len(value):
-            raise ValueError("a service is listed twice")
-        return value
+        return _services_listed(value)
 
     @field_validator("base_url", "token_url")
     @classmethod
@@ -200,6 +214,9 @@ class OneRoster11Config(HttpSettings):
     ``auth = "oauth2"`` and a ``token_url``.
     """
 
+    # The OneRoster 1.1 services claimed, each certified as its own standard (oneroster-1.1,
+    # oneroster-gradebook-1.1, oneroster-resources-1.1); all are served under /ims/oneroster/v1p1.
+    services: tuple[OneRosterService, ...] = ("rostering",)
     base_url: str
     auth: Literal["oauth1", "oauth2"] = "oauth1"
     client_id: Annotated[str, Field(min_length=1)]
@@ -226,6 +243,16 @@ class OneRoster11Config(HttpSettings):
     def _root_not_service(cls, value: str) -> str:
         return _server_root(value)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _scopes_cover_services(cls, data: Any) -> Any:
+        return _scopes_for(data, OR11_SERVICE_SCOPES)
+
+    @field_validator("services")
+    @classmethod
+    def _some_services(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _services_listed(value)
+
     @model_validator(mode="after")
     def _token_url_for_oauth2(self) -> OneRoster11Config:
         if self.auth == "oauth2" and not self.token_url:
@@ -233,12 +260,24 @@ class OneRoster11Config(HttpSettings):
         return self
 
     @property
+    def standard(self) -> str:
+        return "oneroster-1.1"
+
+    @property
     def standards(self) -> tuple[str, ...]:
-        return ("oneroster-1.1",)
+        return tuple(self.service_standard(s) for s in self.services)
+
+    def service_standard(self, service: str) -> str:
+        """The standard one service is certified as (``oneroster-1.1``, ``oneroster-gradebook-1.1``...)."""
+        return self.standard if service == "rostering" else f"oneroster-{service}-1.1"
+
+    def service_url(self, service: str) -> str:
+        """The base URL of one service (1.1: the same root for every service)."""
+        return f"{self.base_url}/ims/oneroster/v1p1"
 
     @property
     def rostering_url(self) -> str:
-        return f"{self.base_url}/ims/oneroster/v1p1"
+        return self.service_url("rostering")
 
 
 class LtiToolConfig(HttpSettings):

@@ -28,13 +28,15 @@ from edcert.sandbox.lti.platform import PLATFORM_PATH, create_platform_app
 from edcert.sandbox.lti.tool import create_tool_app
 from edcert.sandbox.oauth import token_endpoint
 from edcert.sandbox.oneroster.app import create_oneroster_app
-from edcert.sandbox.oneroster.app_v1p1 import V1P1_BASE, V1P1_SCOPES, create_oneroster11_app
+from edcert.sandbox.oneroster.app_v1p1 import V1P1_BASE, V1P1_SCOPES
 from edcert.sandbox.oneroster.model import ROSTERING_SCOPES
 from edcert.sandbox.oneroster.services import GRADEBOOK_BASE, RESOURCES_BASE, SERVICE_SCOPES, create_service_apps
+from edcert.sandbox.oneroster.services_v1p1 import ACCEPTED_SCOPES_V1P1, create_v1p1_app
 from edcert.sandbox.state import Clock, SandboxState, TokenStore
 
 TOKEN_PATH = "/oauth/token"
 V1P1_TOKEN_PATH = "/oauth/v1p1/token"
+V1P1_SERVICE_SCOPES = (*V1P1_SCOPES, *sorted(set().union(*ACCEPTED_SCOPES_V1P1.values())))
 LTI_TOOL_BASE = "/lti/tool"
 
 
@@ -79,11 +81,11 @@ def create_app(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES + SERVICE_SCOPES), methods=["POST"]),
             # OneRoster 1.1 over OAuth 2.0 (a provider's option; 1.1 itself signs with OAuth 1.0a): v1p1 scopes
-            Route(V1P1_TOKEN_PATH, token_endpoint(state, scopes=V1P1_SCOPES), methods=["POST"]),
+            Route(V1P1_TOKEN_PATH, token_endpoint(state, scopes=V1P1_SERVICE_SCOPES), methods=["POST"]),
             Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
             Mount(GRADEBOOK_BASE, app=gradebook),
             Mount(RESOURCES_BASE, app=resources),
-            Mount(V1P1_BASE, app=create_oneroster11_app(district, state)),
+            Mount(V1P1_BASE, app=create_v1p1_app(district, state)),
             Mount(PLATFORM_PATH, app=create_platform_app(state)),
             # Ed-Fi: its own discovery root, token endpoint and token store (client mode records its traffic);
             # always over the small district (its writes search linearly; a large one would only be slow)

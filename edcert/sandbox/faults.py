@@ -300,6 +300,7 @@ FAULT_MODULES: tuple[str, ...] = (
     "edcert.sandbox.oneroster.faults_v1p1",
     "edcert.sandbox.oneroster.fidelity",
     "edcert.sandbox.oneroster.services_faults",
+    "edcert.sandbox.oneroster.services_v1p1_faults",
     "edcert.sandbox.fuzz_faults",
     "edcert.sandbox.lti.platform_faults",
     "edcert.sandbox.lti.tool_faults",

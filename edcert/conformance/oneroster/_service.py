@@ -27,6 +27,8 @@ from edcert.conformance.oneroster._common import (
 from edcert.conformance.oneroster._fixtures import Collection, OneRosterSession, page_records
 from edcert.conformance.oneroster.data_model import Group, evidence_of, groups_of
 from edcert.conformance.oneroster.models import Issue, Rule, Shape, join_groups, validate
+from edcert.conformance.oneroster11._common import envelope_code_minors, envelope_problems
+from edcert.conformance.oneroster11._fixtures import OneRoster11Session
 from edcert.harness import check
 from edcert.harness.config import OneRosterConfig
 from edcert.harness.errors import Failure, NotApplicable
@@ -41,15 +43,25 @@ class Flavor:
     """One version of one OneRoster service, as its checks are declared."""
 
     service: str  # gradebook | resources
-    version: str  # 1.2 (1.1 to come)
+    version: str  # 1.2 | 1.1
     prefix: str  # check ids: ORGB12-OPS-001
     binding: str  # the REST binding's name, for refs
-    openapi: str  # the OpenAPI file's name, for refs
+    openapi: str  # the OpenAPI file's name, for refs (1.1: its information model / JSON binding)
     scope_prefix: str
 
     @property
     def standard(self) -> str:
         return f"oneroster-{self.service}-{self.version}"
+
+    @property
+    def v1p1(self) -> bool:
+        """1.1: one base for every service, OAuth 1.0a signing, the statusInfoSet envelope."""
+        return self.version == "1.1"
+
+    @property
+    def base_path(self) -> str:
+        """The service's path under the server root, for remediation texts."""
+        return "/ims/oneroster/v1p1" if self.v1p1 else f"/ims/oneroster/{self.service}/v1p2"
 
     def requirement(self, name: str) -> str:
         return f"{self.prefix}-REQ-{name}"
@@ -71,22 +83,28 @@ class ServiceSession(OneRosterSession):
         return self.client.request(method, self.url(path), **kwargs)
 
 
+class V1p1ServiceSession(ServiceSession, OneRoster11Session):
+    """A 1.1 service: the 1.1 session's authentication (OAuth 1.0a signing, or OAuth 2.0 with v1p1 scopes)."""
+
+
 def service_session(request: pytest.FixtureRequest, flavor: Flavor, keys: dict[str, str]) -> ServiceSession:
     """The run's session for ``flavor`` (skips when the vendor does not claim it)."""
     from edcert.plugin import active_run
 
     state = active_run(request.config)
-    config = None if state is None else state.config.oneroster
+    config: Any = None if state is None else state.config.oneroster_v1p1 if flavor.v1p1 else state.config.oneroster
     if state is None or config is None or flavor.standard not in state.standards:
         pytest.skip(f"the vendor does not claim {flavor.standard}")
-    session: ServiceSession = state.resource(flavor.standard, lambda: ServiceSession(config, state, flavor, keys))
+    kind = V1p1ServiceSession if flavor.v1p1 else ServiceSession
+    session: ServiceSession = state.resource(flavor.standard, lambda: kind(config, state, flavor, keys))
     return session
 
 
 def rostering_of(session: OneRosterSession) -> OneRosterSession:
     """The same provider's rostering service, shared with the rostering suite (its collections read once)."""
     state, config = session.state, session.config
-    found: OneRosterSession = state.resource(config.standard, lambda: OneRosterSession(config, state))
+    kind = OneRoster11Session if isinstance(session, OneRoster11Session) else OneRosterSession
+    found: OneRosterSession = state.resource(config.standard, lambda: kind(config, state))
     return found
 
 
@@ -198,11 +216,15 @@ def check_unknown_payload(session: ServiceSession, endpoint: str) -> None:
     except Failure as failure:
         raise Failure(f"{what} is not the JSON status payload", expected="imsx_StatusInfoDType JSON",
                       received=failure.received, exchanges=evidence(response)) from None
-    problems = status_payload_problems(body)
-    if problems or "unknownobject" not in loose_code_minors(body):
-        raise Failure(f"{what} does not carry the status payload with codeMinor unknownobject",
-                      expected="imsx_codeMajor failure, imsx_CodeMinor ... unknownobject",
-                      received="; ".join(problems) or ", ".join(loose_code_minors(body)) or "no codeMinor",
+    v1p1 = session.flavor.v1p1
+    problems = envelope_problems(body) if v1p1 else status_payload_problems(body)
+    minors = envelope_code_minors(body) if v1p1 else loose_code_minors(body)
+    if problems or "unknownobject" not in minors:
+        payload = "the 1.1 statusInfoSet envelope" if v1p1 else "the status payload"
+        raise Failure(f"{what} does not carry {payload} with codeMinor unknownobject",
+                      expected=("statusInfoSet: [{imsx_codeMajor failure, ... unknownobject}]" if v1p1
+                                else "imsx_codeMajor failure, imsx_CodeMinor ... unknownobject"),
+                      received="; ".join(problems) or ", ".join(minors) or "no codeMinor",
                       exchanges=evidence(response))
 
 
@@ -211,8 +233,19 @@ def check_no_token(session: ServiceSession, endpoint: str) -> None:
     expect_status(response, 401, f"GET /{endpoint} without a token")
 
 
+WRONG_SECRET = "edcert-wrong-secret-not-the-districts"  # noqa: S105  # deliberately wrong
+
+
 def check_wrong_scope(session: ServiceSession, endpoint: str, scopes: tuple[str, ...]) -> None:
-    """A token granted only ``scopes`` (none of this service's) must not read ``endpoint``."""
+    """A token granted only ``scopes`` (none of this service's) must not read ``endpoint``.
+
+    OAuth 1.0a (1.1) has no scopes: there the same request signed with a wrong secret must be refused.
+    """
+    if isinstance(session, OneRoster11Session) and session.oauth1:
+        response = session.get(f"/{endpoint}", params={"limit": 1},
+                               auth=session.signer(client_secret=WRONG_SECRET))
+        expect_status(response, 401, f"GET /{endpoint} signed with a wrong consumer secret")
+        return
     response = session.get(f"/{endpoint}", params={"limit": 1}, auth=session.auth_for(scopes))
     expect_status(response, {401, 403}, f"GET /{endpoint} with a token holding only rostering scopes")
 

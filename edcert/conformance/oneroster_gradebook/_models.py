@@ -71,3 +71,23 @@ ENTITIES: dict[str, tuple[str, str, Shape, str, str]] = {
                           "assessment result"),
 }
 COLLECTION_KEYS = {endpoint: entry[0] for endpoint, entry in ENTITIES.items()}
+
+# OneRoster 1.1 (information model §4.10-4.13; LongsightGroup/oneroster src/v1p1/model/gradebook.ts): three
+# entities. A category is only a title; a lineItem needs class, category and gradingPeriod plus
+# resultValueMin/Max and has no school; a result needs a score and has none of the 1.2 flags.
+CATEGORY_V1P1 = Shape("category", {**BASE, "title": req(Kind.STRING)})
+LINE_ITEM_V1P1 = Shape("lineItem", {
+    **BASE, "title": req(Kind.STRING), "description": _S, "assignDate": req(Kind.DATETIME),
+    "dueDate": req(Kind.DATETIME), "class": ref("class", True), "category": ref("category", True),
+    "gradingPeriod": ref("academicSession", True), "resultValueMin": req(Kind.NUMBER),
+    "resultValueMax": req(Kind.NUMBER),
+})
+RESULT_V1P1 = Shape("result", {
+    **BASE, "lineItem": ref("lineItem", True), "student": ref("user", True), "scoreStatus": _STATUS,
+    "score": req(Kind.NUMBER), "scoreDate": req(Kind.DATE), "comment": _S,
+})
+ENTITIES_V1P1: dict[str, tuple[str, str, Shape, str, str]] = {
+    "categories": (*ENTITIES["categories"][:2], CATEGORY_V1P1, *ENTITIES["categories"][3:]),
+    "lineItems": (*ENTITIES["lineItems"][:2], LINE_ITEM_V1P1, *ENTITIES["lineItems"][3:]),
+    "results": (*ENTITIES["results"][:2], RESULT_V1P1, *ENTITIES["results"][3:]),
+}

@@ -1,4 +1,4 @@
-"""Data model: every Gradebook record matches the 1.2 model (required properties, vocabularies, formats).
+"""Data model: every Gradebook record matches its version's model (required properties, vocabularies, formats).
 
 No request of its own: the cached collections are validated once (``oneroster/models.py``'s validator with
 the Gradebook shapes of ``_models.py``) and the problems partitioned by rule, so one kind of defect fails
@@ -9,11 +9,10 @@ from __future__ import annotations
 import pytest
 
 from edcert.conformance.oneroster._service import Flavor, check_model, register
-from edcert.conformance.oneroster.models import Rule
-from edcert.conformance.oneroster_gradebook._fixtures import FLAVORS, session
+from edcert.conformance.oneroster.models import Rule, Shape
+from edcert.conformance.oneroster_gradebook._fixtures import FLAVORS, entities, session
 from edcert.conformance.oneroster_gradebook._models import ENTITIES
 
-SHAPES = {endpoint: entry[2] for endpoint, entry in ENTITIES.items()}
 # (rules, id suffix, requirement, level, title, why, remediation)
 RULE_CHECKS = (
     ((Rule.ENUM, Rule.STATUS), "VOCAB", "required", "Vocabulary values (scoreStatus, status) are the model's",
@@ -38,11 +37,17 @@ RULE_CHECKS = (
 
 
 def _declare(flavor: Flavor) -> None:
+    served = entities(flavor)
+    shapes = {endpoint: entry[2] for endpoint, entry in served.items()}
     for n, (endpoint, (_key, _one, shape, plural, _noun)) in enumerate(ENTITIES.items(), start=1):
+        if endpoint not in served:
+            continue
+        shape = shapes[endpoint]
         level = "recommended" if endpoint.startswith("assessment") else "required"
 
-        def entity(request: pytest.FixtureRequest, _f: Flavor = flavor, _e: str = endpoint) -> None:
-            check_model(session(request, _f), {_e: SHAPES[_e]}, (Rule.REQUIRED, Rule.TYPE),
+        def entity(request: pytest.FixtureRequest, _f: Flavor = flavor, _e: str = endpoint,
+                   _s: Shape = shape) -> None:
+            check_model(session(request, _f), {_e: _s}, (Rule.REQUIRED, Rule.TYPE),
                         f"every required {_e} property present, every property of its JSON type")
 
         required = ", ".join(name for name, prop in shape.props.items() if prop.required)
@@ -53,18 +58,24 @@ def _declare(flavor: Flavor) -> None:
             why=f"The district's systems cannot use {plural} that lack what the standard requires.",
             remediation=f"Serve every {shape.name} with {required}; numbers (score, weight, resultValueMin/Max) as "
                         "JSON numbers, lists as lists.",
-            ref=f"{flavor.openapi}: components.schemas.{shape.name[0].upper()}{shape.name[1:]}DType",
+            ref=f"{flavor.openapi}: " + (shape.name if flavor.v1p1 else
+                                          f"components.schemas.{shape.name[0].upper()}{shape.name[1:]}DType"),
         ))
     for n, (rules, suffix, level, title, why, remediation) in enumerate(RULE_CHECKS, start=len(ENTITIES) + 1):
+        if flavor.v1p1 and Rule.BOOLEAN in rules:
+            continue  # 1.1 results have none of the 1.2 string-boolean flags
+        if flavor.v1p1:
+            title = title.replace("1.2", "1.1")
 
         def rule(request: pytest.FixtureRequest, _f: Flavor = flavor, _r: tuple[Rule, ...] = rules,
                  _t: str = title) -> None:
-            check_model(session(request, _f), SHAPES, _r, _t)
+            check_model(session(request, _f), shapes, _r, _t)
 
         register(globals(), rule, f"check_{flavor.prefix.lower()}_model_{suffix.lower()}", flavor, "data-model",
                  dict(id=f"{flavor.prefix}-DM-{n:03d}", level=level, tags=("gradebook",),
                       requirements=(flavor.requirement(f"DM-{suffix}"),), title=title, why=why,
-                      remediation=remediation, ref=f"{flavor.openapi}: components.schemas (Gradebook entities)"))
+                      remediation=remediation,
+                      ref=f"{flavor.openapi}" + ("" if flavor.v1p1 else ": components.schemas")))
 
 
 for _flavor in FLAVORS:

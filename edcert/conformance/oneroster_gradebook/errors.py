@@ -1,10 +1,18 @@
-"""Errors: an unknown Gradebook sourcedId answers 404 with the 1.2 status payload (one shared probe)."""
+"""Errors: an unknown Gradebook sourcedId answers 404 with the status payload (1.1: statusInfoSet; one probe)."""
 from __future__ import annotations
 
 import pytest
 
 from edcert.conformance.oneroster._service import Flavor, check_unknown_404, check_unknown_payload, register
 from edcert.conformance.oneroster_gradebook._fixtures import FLAVORS, session
+
+PAYLOAD = ('{"imsx_codeMajor": "failure", "imsx_severity": "error", "imsx_CodeMinor": {"imsx_codeMinorField": '
+           '[{"imsx_codeMinorFieldName": "TargetEndSystem", "imsx_codeMinorFieldValue": "unknownobject"}]}}')
+
+
+def _wrapped(flavor: Flavor, payload: str) -> str:
+    """The status payload as the flavor sends it (1.1 wraps it in a statusInfoSet array)."""
+    return f'{{"statusInfoSet": [{payload}]}}' if flavor.v1p1 else payload
 
 
 def _declare(flavor: Flavor) -> None:
@@ -27,9 +35,7 @@ def _declare(flavor: Flavor) -> None:
         id=f"{flavor.prefix}-ERR-002", level="recommended", requirements=(flavor.requirement("ERR-PAYLOAD"),),
         title="The 404 for an unknown sourcedId carries the status payload with codeMinor unknownobject",
         why="A clear 'no such record' answer lets staff fix a grade-sync problem without guessing.",
-        remediation='Send the 404 as JSON: {"imsx_codeMajor": "failure", "imsx_severity": "error", '
-                    '"imsx_CodeMinor": {"imsx_codeMinorField": [{"imsx_codeMinorFieldName": "TargetEndSystem", '
-                    '"imsx_codeMinorFieldValue": "unknownobject"}]}}.',
+        remediation=f"Send the 404 as JSON: {_wrapped(flavor, PAYLOAD)}.",
         ref=f"{flavor.openapi}: imsx_StatusInfoDType; 404 response",
     ))
 

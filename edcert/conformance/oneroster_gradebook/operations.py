@@ -24,7 +24,7 @@ from edcert.conformance.oneroster._service import (
     ref_of,
     register,
 )
-from edcert.conformance.oneroster_gradebook._fixtures import FLAVORS, session
+from edcert.conformance.oneroster_gradebook._fixtures import FLAVORS, V1P1_SCOPED, entities, session
 from edcert.conformance.oneroster_gradebook._models import ENTITIES
 from edcert.harness.errors import NotApplicable
 
@@ -101,9 +101,12 @@ def collection_check_id(flavor: Flavor, endpoint: str) -> str:
 
 
 def _declare(flavor: Flavor) -> None:
-    base = f"{{base}}/ims/oneroster/gradebook/v{flavor.version.replace('.', 'p')}"
+    base = f"{{base}}{flavor.base_path}"
+    served = entities(flavor)
     for n, (endpoint, get_all, get_one, level) in enumerate(FLAT, start=1):
-        key, one_key, _shape, plural, noun = ENTITIES[endpoint]
+        if endpoint not in served:
+            continue
+        key, one_key, _shape, plural, noun = served[endpoint]
         tags = ("assessment-results",) if endpoint.startswith("assessment") else ("1edtech:gradebook-core",)
 
         def collection(request: pytest.FixtureRequest, _f: Flavor = flavor, _e: str = endpoint) -> None:
@@ -134,6 +137,8 @@ def _declare(flavor: Flavor) -> None:
             ref=f"{flavor.binding}, operation {get_one}; {flavor.openapi}: its 200 response",
         ))
     for n, op in enumerate(SCOPED, start=2 * len(FLAT) + 1):
+        if flavor.v1p1 and op.operation not in V1P1_SCOPED:
+            continue
         key = ENTITIES[op.lists][0]
         plural = ENTITIES[op.lists][3]
 

@@ -7,7 +7,7 @@ from edcert.harness.suites import Suite
 
 SUITE = Suite(
     name="oneroster_resources",
-    standards=("oneroster-resources-1.2",),
+    standards=("oneroster-resources-1.2", "oneroster-resources-1.1"),
     path=Path(__file__).parent,
     plugin="edcert.conformance.oneroster_resources._fixtures",
 )

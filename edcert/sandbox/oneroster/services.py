@@ -33,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
 from edcert.sandbox.oneroster import model
@@ -374,8 +374,12 @@ class ServicesProvider(OneRosterProvider):
 
     # -- gradebook writes (in memory) ---------------------------------------------------------------
 
+    def required_on_put(self, endpoint: str) -> tuple[str, ...]:
+        """The properties a PUT body must carry (the 1.1 services name their own)."""
+        return GRADEBOOK_ENTITIES[endpoint][5]
+
     async def put(self, request: Request, endpoint: str) -> Response:
-        shape, _key, _read, put_category, _del, required = GRADEBOOK_ENTITIES[endpoint]
+        shape, _key, _read, put_category, _del, _required = GRADEBOOK_ENTITIES[endpoint]
         denied = self.authorize_in("gradebook", request, put_category)
         if denied is not None:
             return denied
@@ -389,7 +393,7 @@ class ServicesProvider(OneRosterProvider):
             return self.status(400, INVALID_DATA, f'the body must be {{"{shape.name}": {{...}}}}')
         if record.get("sourcedId", sid) != sid:
             return self.status(400, INVALID_DATA, "the sourcedId in the body differs from the one in the path")
-        missing = [name for name in required if record.get(name) in (None, "", [])]
+        missing = [name for name in self.required_on_put(endpoint) if record.get(name) in (None, "", [])]
         unknown = [name for name in record if name not in shape.props]
         if missing or unknown:
             what = f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}"
@@ -546,7 +550,7 @@ class ServicesProvider(OneRosterProvider):
     async def _one_resource(self, request: Request) -> Response:
         return self.one("resources", request, RS_CORE, RESOURCE, "resource", self.resources.get)
 
-    def service_app(self, routes: list[Route]) -> Starlette:
+    def service_app(self, routes: list[BaseRoute]) -> Starlette:
         async def http_error(request: Request, exc: Exception) -> Response:
             status = exc.status_code if isinstance(exc, HTTPException) else 500
             if status == 404:
