@@ -22,9 +22,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from edcert.harness.errors import ConfigError
+from edcert.harness.loopback import SandboxServer  # a generic loopback uvicorn runner
 from edcert.lti import claims as c
 from edcert.lti.jose import import_jwks, new_key, peek, public_jwks, verify
-from edcert.sandbox.server import SandboxServer  # a generic loopback uvicorn runner, no sandbox behaviour
 
 JWKS_PATH = "/.well-known/jwks.json"
 AUTH_PATH = "/auth"

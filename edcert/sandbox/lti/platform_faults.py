@@ -34,6 +34,16 @@ FAULTS: tuple[Fault, ...] = tuple(Fault(name=_P + name, standard=_STD, sentence=
      ("LTIP-IDT-008",)),
     ("idt.padded-whitespace", "String claims carry trailing whitespace.", ("LTIP-IDT-009",)),
     ("idt.pii-in-anonymous", "The no-PII launch still carries the user's name and email.", ("LTIP-IDT-010",)),
+    ("idt.student-pii-in-anonymous", "The student's no-PII launch still carries the student's name and email "
+     "(the instructor's does not).", ("LTIP-IDT-010",)),
+    ("idt.instructor-as-learner", "The instructor's full launch names the instructor a Learner.",
+     ("LTIP-IDT-011",)),
+    ("dl.no-settings", "The Deep Linking request's settings lack accept_presentation_document_targets.",
+     ("LTIP-DL-001",)),
+    ("dl.rejects-response", "The Deep Linking return URL refuses a valid response (it wants aud to be the token "
+     "URL).", ("LTIP-DL-002",)),
+    ("dl.response-signature-unchecked", "The Deep Linking return URL does not verify the response's signature.",
+     ("LTIP-DL-003",)),
     ("token.no-expires-in", "The token response carries no expires_in.", ("LTIP-TOK-001",)),
     ("token.bad-signature-accepted", "Client assertions are not signature-checked.", ("LTIP-TOK-002",)),
     ("token.500-on-bad-signature", "A client assertion with a bad signature is answered 500.", ("LTIP-TOK-002",)),
