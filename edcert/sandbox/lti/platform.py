@@ -282,7 +282,7 @@ class _Platform:
     def _deep_linking_request(self, claims: dict[str, Any], issuer: str) -> None:
         """Turn a resource link launch into an LtiDeepLinkingRequest (Deep Linking 2.0 §4.4)."""
         st = self.state
-        del claims[c.RESOURCE_LINK]
+        claims.pop(c.RESOURCE_LINK, None)
         claims[c.MESSAGE_TYPE] = c.DEEP_LINKING_REQUEST
         data = secrets.token_urlsafe(12)
         st.deep_link_requests[data] = DEPLOYMENT_ID

@@ -21,17 +21,19 @@ FAULTS: tuple[Fault, ...] = tuple(Fault(name=_P + name, standard=_STD, sentence=
     ("auth.unknown-client-accepted", "The auth endpoint issues an id_token to an unknown client_id.",
      ("LTIP-AUTH-004",)),
     # the JWKS publishes the key for RS256, so an RS384 signature does not verify with it either
-    ("idt.rs384", "id_tokens are signed with RS384 instead of RS256.", ("LTIP-IDT-001", "LTIP-IDT-002")),
+    ("idt.rs384", "id_tokens are signed with RS384 instead of RS256.",
+     ("LTIP-IDT-001", "LTIP-IDT-002", "LTIP-DL-001")),
     ("idt.foreign-key", "id_tokens are signed with a key that is not in the platform JWKS (same kid).",
-     ("LTIP-IDT-002",)),
-    ("idt.no-resource-link", "id_tokens lack the resource_link claim.", ("LTIP-IDT-003",)),
+     ("LTIP-IDT-002", "LTIP-DL-001")),
+    # every resource link launch lacks it: the payload-variant check sees it too
+    ("idt.no-resource-link", "id_tokens lack the resource_link claim.", ("LTIP-IDT-003", "LTIP-IDT-011")),
     ("idt.expired", "id_tokens are issued already expired (exp an hour ago).", ("LTIP-IDT-004",)),
     ("idt.wrong-nonce", "id_tokens carry a nonce of the platform's own instead of the tool's.",
      ("LTIP-IDT-005",)),
     ("idt.target-link-mismatch", "The id_token's target_link_uri differs from the login initiation's.",
      ("LTIP-IDT-007",)),
     ("idt.roles-string", "The roles claim is one space-separated string instead of an array.",
-     ("LTIP-IDT-008",)),
+     ("LTIP-IDT-008", "LTIP-IDT-011")),
     ("idt.padded-whitespace", "String claims carry trailing whitespace.", ("LTIP-IDT-009",)),
     ("idt.pii-in-anonymous", "The no-PII launch still carries the user's name and email.", ("LTIP-IDT-010",)),
     ("idt.student-pii-in-anonymous", "The student's no-PII launch still carries the student's name and email "
