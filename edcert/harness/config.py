@@ -377,6 +377,10 @@ class LtiPlatformConfig(HttpSettings):
     launch_mode: Literal["url", "person"] = "url"
     launch_start_url: str | None = None
     launch_start_url_no_pii: str | None = None
+    # the other 1EdTech payload variants (full instructor, student without PII) and a Deep Linking launch
+    launch_start_url_instructor: str | None = None
+    launch_start_url_student_no_pii: str | None = None
+    deep_link_start_url: str | None = None
     launch_wait: Annotated[float, Field(gt=0, le=3600)] = 300.0
     tool_host: str = "127.0.0.1"
     tool_port: Annotated[int, Field(ge=0, le=65535)] = 0
@@ -386,7 +390,8 @@ class LtiPlatformConfig(HttpSettings):
     max_hops: Annotated[int, Field(ge=2, le=50)] = 10
     allow_writes: bool = False
 
-    @field_validator("auth_url", "token_url", "jwks_url", "launch_start_url", "launch_start_url_no_pii")
+    @field_validator("auth_url", "token_url", "jwks_url", "launch_start_url", "launch_start_url_no_pii",
+                     "launch_start_url_instructor", "launch_start_url_student_no_pii", "deep_link_start_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

@@ -54,6 +54,9 @@ def _lti_platform(base_url: str) -> dict[str, Any]:
             "auth_url": f"{platform}/auth", "token_url": f"{platform}/token", "jwks_url": f"{platform}/jwks",
             "launch_start_url": f"{platform}/launch?tool_url={{tool_url}}&user=student",
             "launch_start_url_no_pii": f"{platform}/launch?tool_url={{tool_url}}&user=instructor&pii=none",
+            "launch_start_url_instructor": f"{platform}/launch?tool_url={{tool_url}}&user=instructor",
+            "launch_start_url_student_no_pii": f"{platform}/launch?tool_url={{tool_url}}&user=student&pii=none",
+            "deep_link_start_url": f"{platform}/launch?tool_url={{tool_url}}&user=instructor&message=deep_link",
             "allow_writes": True}
 
 

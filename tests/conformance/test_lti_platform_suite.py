@@ -202,3 +202,32 @@ def test_masked_evidence_hides_the_id_token_payload_and_full_keeps_it() -> None:
     assert "eyJlbWFpbCI6ImFkYUBleC5lZHUifQ" not in masked and "c2lnbmF0dXJl" not in masked
     assert masked.startswith("id_token=eyJhbGciOiJSUzI1NiJ9.")
     assert "eyJlbWFpbCI6ImFkYUBleC5lZHUifQ" in full and "c2lnbmF0dXJl" not in full
+
+
+def _platform_state(app: Starlette) -> Any:
+    from edcert.sandbox.lti.platform import PLATFORM_PATH
+
+    mount = next(r for r in app.routes if getattr(r, "path", None) == PLATFORM_PATH)
+    return mount.app.state.lti_platform  # type: ignore[attr-defined]
+
+
+def test_deep_linking_adds_edcerts_item_and_refuses_the_forged_response() -> None:
+    # edcert as the tool answers two Deep Linking launches: its signed response lands in the course, the
+    # forged one (another key under edcert's kid) does not
+    app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    with SandboxServer(app) as server:
+        sc = run(lti_config(server.base_url), keyword="deep_linking").scorecard
+    assert {c.id: c.outcome for c in sc.checks} == dict.fromkeys(
+        ("LTIP-DL-001", "LTIP-DL-002", "LTIP-DL-003"), Outcome.PASSED)
+    items = _platform_state(app).content_items
+    assert [(i["type"], i["title"]) for i in items] == [("ltiResourceLink", "edcert certification activity")]
+
+
+def test_deep_linking_without_writes_is_skipped_not_posted() -> None:
+    app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    with SandboxServer(app) as server:
+        sc = run(lti_config(server.base_url, allow_writes=False), keyword="deep_linking").scorecard
+    outcomes = {c.id: c.outcome for c in sc.checks}
+    assert outcomes == {"LTIP-DL-001": Outcome.PASSED, "LTIP-DL-002": Outcome.SKIPPED,
+                        "LTIP-DL-003": Outcome.SKIPPED}
+    assert _platform_state(app).content_items == []

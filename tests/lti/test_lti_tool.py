@@ -106,7 +106,8 @@ def test_a_misbehaving_login_fails_the_check_with_evidence(handler: object, expe
 
 def test_sandbox_demo_config_claims_the_lti_tool_standard() -> None:
     config = sandbox_config("http://127.0.0.1:9")
-    assert config.claimed_standards() == ["oneroster-1.2", "lti-1.3-tool"]
+    # the sandbox claims every standard it serves; both LTI sides among them
+    assert {"lti-1.3-tool", "lti-1.3-platform"} <= set(config.claimed_standards())
     assert config.lti_tool is not None and config.lti_tool.target_link_uri.endswith("/lti/tool/launch")
 
 
@@ -122,4 +123,37 @@ def test_a_services_failure_shows_the_tools_request_with_its_token_redacted() ->
     assert score.request_headers["authorization"] == "Bearer [redacted]"
     assert "application/json" in (score.error or "")
     calls = [e["services"] for e in app.state.lti_tool.record if "services" in e]
-    assert calls and calls[0][0] == "token: HTTP 200" and calls[0][-1] == "score: HTTP 204"
+    assert calls and calls[0][0] == "token: HTTP 200"
+    # then the score, its own line item and the results, in that order (AGS 2.0 §3.2-3.4)
+    assert calls[0][-3:] == ["score: HTTP 204", "lineitem: HTTP 201", "results: HTTP 200"]
+
+
+def test_the_success_marker_is_looked_for_after_the_tools_redirects() -> None:
+    # a tool answering the launch POST with 302 to its activity page: the marker is on that page
+    from types import SimpleNamespace
+
+    import httpx
+
+    from edcert.conformance.lti_tool._fixtures import LtiToolSession
+    from edcert.harness.evidence import Recorder, Redactor
+    from edcert.harness.http import VendorClient
+
+    pages = {"/launch": (302, "/activity"), "/activity": (302, "/home"), "/home": (200, "<p>Welcome, teacher</p>"),
+             "/refused": (302, "/sorry"), "/sorry": (200, "<p>Launch refused</p>")}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status, body = pages[request.url.path]
+        if status == 302:
+            return httpx.Response(302, headers={"Location": body})
+        return httpx.Response(200, text=body, headers={"Content-Type": "text/html"})
+
+    browser = VendorClient(timeout=5, rate_limit=None, max_response_bytes=100_000, max_retries=0, max_retry_wait=0,
+                           verify_tls=True, recorder=Recorder(Redactor()), transport=httpx.MockTransport(answer))
+    session = SimpleNamespace(config=SimpleNamespace(success_marker="Welcome"))
+    for start, verdict in (("/launch", "accepted"), ("/refused", "refused")):
+        first = browser.request("GET", f"http://tool.test{start}")
+        assert first.status_code == 302
+        assert LtiToolSession.verdict(session, first, browser) == verdict  # type: ignore[arg-type]
+    # without the browser (nothing to follow) a redirect cannot show the marker
+    unfollowed = browser.request("GET", "http://tool.test/launch")
+    assert LtiToolSession.verdict(session, unfollowed) == "refused"  # type: ignore[arg-type]

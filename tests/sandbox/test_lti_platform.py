@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from edcert.fixtures.districts import generate_district
+from edcert.lti import claims as c
 from edcert.sandbox import SandboxServer, create_app
 from edcert.sandbox.lti import platform as P
 
@@ -76,7 +77,7 @@ def _assertion(platform: str, **override: Any) -> str:
 
 
 def _token(client: httpx.Client, platform: str, scope: str, **form: str) -> httpx.Response:
-    data = {"grant_type": "client_credentials", "client_assertion_type": P.ASSERTION_TYPE,
+    data = {"grant_type": "client_credentials", "client_assertion_type": c.CLIENT_ASSERTION_TYPE,
             "client_assertion": _assertion(platform), "scope": scope, **form}
     return client.post(f"{platform}/token", data=data)
 
@@ -93,9 +94,9 @@ def test_launch_issues_a_verifiable_id_token_with_the_lti_claims(platform: str, 
     claims = token.claims
     assert token.header["kid"] in {k.kid for k in jwks.keys}
     assert claims["nonce"] == "n-123" and claims["aud"] == P.TOOL_CLIENT_ID and claims["iss"] == platform
-    assert claims[P.LTI + "deployment_id"] == login["lti_deployment_id"]
-    assert claims[P.LTI + "target_link_uri"] == login["target_link_uri"]
-    assert claims["email"] and claims[P.LTI + "roles"] == [P.ROLE_LEARNER]
+    assert claims[c.DEPLOYMENT_ID] == login["lti_deployment_id"]
+    assert claims[c.TARGET_LINK_URI] == login["target_link_uri"]
+    assert claims["email"] and claims[c.ROLES] == [P.ROLE_LEARNER]
 
 
 def test_no_pii_launch_carries_no_names(platform: str, tool: str) -> None:
@@ -104,7 +105,7 @@ def test_no_pii_launch_carries_no_names(platform: str, tool: str) -> None:
         _, fields = _form(client.get(f"{platform}/auth", params=_auth_params(login, tool)).text)
     payload = jwt.decode(fields["id_token"], KeySet.import_key_set(httpx.get(f"{platform}/jwks").json())).claims
     assert "email" not in payload and "name" not in payload and "given_name" not in payload
-    assert payload[P.LTI + "roles"] == [P.ROLE_INSTRUCTOR]
+    assert payload[c.ROLES] == [P.ROLE_INSTRUCTOR]
 
 
 @pytest.mark.parametrize(("override", "error"), [
@@ -163,7 +164,7 @@ def test_nrps_pages_with_link_next_and_scopes_are_enforced(platform: str, tool: 
         seen = []
         while url:
             page = client.get(url, headers=bearer)
-            assert page.headers["content-type"].startswith(P.NRPS_MEDIA)
+            assert page.headers["content-type"].startswith(c.MEDIA_MEMBERSHIPS)
             seen += [m["user_id"] for m in page.json()["members"]]
             url = page.links.get("next", {}).get("url")
         assert seen == [m.user_id for m in P.MEMBERS]
@@ -194,7 +195,7 @@ def test_ags_line_items_scores_and_results(platform: str, tool: str) -> None:
         assert post(4, "2026-01-01T10:00:00.100Z") == 204
         assert post(7, "2026-01-01T10:00:01.100Z") == 204
         assert post(2, "2026-01-01T09:00:00.100Z") == 409
-        results = client.get(url + "/results", headers=bearer(P.SCOPE_RESULT))
+        results = client.get(url + "/results", headers=bearer(c.SCOPE_RESULT_READONLY))
         assert [r["resultScore"] for r in results.json()] == [7]
         assert client.get(url + "/results", headers=score).status_code == 403
 
@@ -205,7 +206,8 @@ def test_recording_keeps_what_arrived_without_secrets(tool: str) -> None:
         base = server.base_url + P.PLATFORM_PATH
         _login(client, base, tool)
         _token(client, base, P.SCOPE_NRPS)
-    received = app.routes[-1].app.state.lti_platform.received
+    mount = next(r for r in app.routes if getattr(r, "path", None) == P.PLATFORM_PATH)
+    received = mount.app.state.lti_platform.received
     assert [r["path"].rsplit("/", 1)[-1] for r in received] == ["launch", "token"]
     assert "client_assertion" in received[1]["params"]
     assert "eyJ" not in repr(received)

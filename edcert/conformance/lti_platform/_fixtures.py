@@ -17,14 +17,36 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from edcert.conformance.lti_platform._browser import BROWSER_HEADERS, Walk, auto_form, same_endpoint, walk
-from edcert.conformance.lti_platform._claims import ASSERTION_TYPE, STANDARD
+from edcert.conformance.lti_platform._claims import (
+    CLIENT_ASSERTION_TYPE,
+    DEEP_LINKING_RESPONSE,
+    DEPLOYMENT_ID,
+    DL_CONTENT_ITEMS,
+    DL_DATA,
+    DL_SETTINGS,
+    LTI_VERSION,
+    MESSAGE_TYPE,
+    STANDARD,
+    VERSION,
+)
 from edcert.conformance.lti_platform._tool import LaunchArrival, LoginArrival, ToolEndpoints
 from edcert.harness.config import LtiPlatformConfig
 from edcert.harness.errors import Failure
 from edcert.harness.evidence import Exchange
 from edcert.harness.http import VendorClient, exchange_of, json_body
+from edcert.harness.loopback import SandboxServer  # a generic loopback uvicorn runner
 from edcert.harness.session import RunState
-from edcert.sandbox.server import SandboxServer  # a generic loopback uvicorn runner, reused for edcert's tool
+
+# launch kind -> (the configuration setting holding its launch-start URL, what a person is asked to launch).
+# The 1EdTech platform suite's payloads (Certification Guide §5.1-5.2): full student, student without PII,
+# full instructor, instructor without PII, and a Deep Linking request.
+LAUNCH_KINDS = {
+    "full": ("launch_start_url", "a launch by a student (personal data included)"),
+    "no_pii": ("launch_start_url_no_pii", "a launch by an instructor without personal data (no PII)"),
+    "instructor": ("launch_start_url_instructor", "a launch by an instructor (personal data included)"),
+    "student_no_pii": ("launch_start_url_student_no_pii", "a launch by a student without personal data (no PII)"),
+    "deep_link": ("deep_link_start_url", "a Deep Linking launch (add content with the tool)"),
+}
 
 
 @dataclass
@@ -119,21 +141,22 @@ class PlatformUnderTest:
     # -- launches ---------------------------------------------------------------------------------------
 
     def start_url(self, kind: str) -> str | None:
-        url = self.config.launch_start_url if kind == "full" else self.config.launch_start_url_no_pii
+        url = getattr(self.config, LAUNCH_KINDS[kind][0])
         return None if url is None else url.replace("{tool_url}", quote(self.tool_url, safe=""))
 
-    def launch(self, kind: str = "full") -> Launch:
-        """The launch of this kind (``full`` or ``no_pii``), made once per run.
+    def launch(self, kind: str = "full", attempt: str = "") -> Launch:
+        """The launch of this kind (a key of ``LAUNCH_KINDS``), made once per run.
 
         Raises:
             Failure: The launch did not reach edcert's launch URL with an id_token.
         """
-        if kind not in self._launches:
+        cached = f"{kind}#{attempt}"  # another attempt = another launch of the same kind
+        if cached not in self._launches:
             try:
-                self._launches[kind] = self._launch(kind)
+                self._launches[cached] = self._launch(kind)
             except Failure as failure:
-                self._launches[kind] = failure
-        found = self._launches[kind]
+                self._launches[cached] = failure
+        found = self._launches[cached]
         if isinstance(found, Failure):
             raise Failure(found.message, expected=found.expected, received=found.received, exchanges=found.exchanges)
         return found
@@ -142,7 +165,7 @@ class PlatformUnderTest:
         before = len(self.tool.launches)
         result = Walk()
         if self.config.launch_mode == "person":
-            what = "a launch without personal data (no PII)" if kind == "no_pii" else "a launch"
+            what = LAUNCH_KINDS[kind][1]
             print(f"\nedcert waits {self.config.launch_wait:g} s for {what} of the tool registered with login URL "
                   f"{self.tool_url}/login: launch it from the platform now.", file=sys.stderr, flush=True)
             # a person may have launched before edcert asked: every launch not yet used counts
@@ -151,7 +174,7 @@ class PlatformUnderTest:
         else:
             start = self.start_url(kind)
             if start is None:
-                setting = "launch_start_url_no_pii" if kind == "no_pii" else "launch_start_url"
+                setting = LAUNCH_KINDS[kind][0]
                 pytest.skip(f"no launch-start URL for this launch ({setting} is not configured)")
             result = walk(self.client, start, max_hops=self.config.max_hops)
             arrival = self.tool.wait_for_launch(before, 0.5)
@@ -193,6 +216,24 @@ class PlatformUnderTest:
         evidence = [e for e in [exchange_of(response)] if e is not None]
         return AuthAnswer(response, params.get("redirect_uri", ""), evidence)
 
+    def deep_linking_response(self, request: Launch, key: RSAKey | None = None) -> str:
+        """edcert's LtiDeepLinkingResponse to ``request`` (DL 2.0 §4.5), signed with its key or ``key``.
+
+        One ltiResourceLink item pointing back at edcert's launch URL; ``data`` echoed when the request had it.
+        """
+        settings = request.claims.get(DL_SETTINGS)
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.config.client_id, "aud": self.config.issuer, "iat": now, "exp": now + 300,
+            "nonce": secrets.token_urlsafe(16), MESSAGE_TYPE: DEEP_LINKING_RESPONSE, VERSION: LTI_VERSION,
+            DEPLOYMENT_ID: request.claims.get(DEPLOYMENT_ID, self.config.deployment_id),
+            DL_CONTENT_ITEMS: [{"type": "ltiResourceLink", "title": "edcert certification activity",
+                                "url": f"{self.tool_url}/launch"}],
+        }
+        if isinstance(settings, dict) and "data" in settings:
+            claims[DL_DATA] = settings["data"]
+        return jwt.encode({"alg": "RS256", "kid": str(self.key.kid), "typ": "JWT"}, claims, key or self.key)
+
     # -- client assertions and tokens ------------------------------------------------------------------
 
     @property
@@ -213,7 +254,7 @@ class PlatformUnderTest:
     def token_request(self, scopes: tuple[str, ...], assertion: str | None = None,
                       grant_type: str = "client_credentials") -> httpx.Response:
         # A launch registers nothing in a real platform, but the platform must know the tool first: launch.
-        data = {"grant_type": grant_type, "client_assertion_type": ASSERTION_TYPE,
+        data = {"grant_type": grant_type, "client_assertion_type": CLIENT_ASSERTION_TYPE,
                 "client_assertion": assertion or self.assertion(), "scope": " ".join(scopes)}
         return self.client.request("POST", self.config.token_url, data=data, auth=None)
 

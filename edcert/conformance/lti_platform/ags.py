@@ -15,13 +15,13 @@ import pytest
 
 from edcert.conformance.lti_platform._claims import (
     AGS_CLAIM,
-    LINEITEM_MEDIA,
-    LINEITEMS_MEDIA,
-    RESULTS_MEDIA,
+    MEDIA_LINEITEM,
+    MEDIA_LINEITEMS,
+    MEDIA_RESULTS,
+    MEDIA_SCORE,
     SCOPE_LINEITEM,
-    SCOPE_RESULT,
+    SCOPE_RESULT_READONLY,
     SCOPE_SCORE,
-    SCORE_MEDIA,
     STANDARD,
 )
 from edcert.conformance.lti_platform._fixtures import Launch, PlatformUnderTest, evidence_of
@@ -50,8 +50,8 @@ def _created(platform: PlatformUnderTest, launch: Launch) -> tuple[httpx.Respons
         tag = secrets.token_hex(4)
         body = {"label": f"edcert check {tag}", "scoreMaximum": MAXIMUM, "resourceId": f"edcert-{tag}",
                 "tag": "edcert"}
-        response = platform.service("POST", url, (SCOPE_LINEITEM,), accept=LINEITEM_MEDIA, json_body_=body,
-                                    content_type=LINEITEM_MEDIA)
+        response = platform.service("POST", url, (SCOPE_LINEITEM,), accept=MEDIA_LINEITEM, json_body_=body,
+                                    content_type=MEDIA_LINEITEM)
         platform.cache["ags-created"] = (response, body)
     found: tuple[httpx.Response, dict[str, Any]] = platform.cache["ags-created"]
     response, body = found
@@ -96,16 +96,16 @@ def _grading(platform: PlatformUnderTest, launch: Launch) -> Grading:
             score = {"userId": user, "scoreGiven": given, "scoreMaximum": MAXIMUM, "timestamp": _stamp(moment),
                      "activityProgress": "Completed", "gradingProgress": "FullyGraded"}
             return platform.service("POST", _under(item["id"], "scores"), (SCOPE_SCORE,), accept="*/*",
-                                    json_body_=score, content_type=SCORE_MEDIA)
+                                    json_body_=score, content_type=MEDIA_SCORE)
 
         def results(scopes: tuple[str, ...]) -> httpx.Response:
-            return platform.service("GET", _under(item["id"], "results"), scopes, accept=RESULTS_MEDIA,
+            return platform.service("GET", _under(item["id"], "results"), scopes, accept=MEDIA_RESULTS,
                                     params={"user_id": user})
 
         newer = [post(3, now - timedelta(seconds=2)), post(8, now - timedelta(seconds=1))]
-        after_newer = results((SCOPE_RESULT,))
+        after_newer = results((SCOPE_RESULT_READONLY,))
         older = post(1, now - timedelta(minutes=10))
-        platform.cache["ags-grading"] = Grading(newer, after_newer, older, results((SCOPE_RESULT,)),
+        platform.cache["ags-grading"] = Grading(newer, after_newer, older, results((SCOPE_RESULT_READONLY,)),
                                                 results((SCOPE_SCORE,)), user)
     found: Grading = platform.cache["ags-grading"]
     return found
@@ -135,13 +135,13 @@ def _ratio(response: httpx.Response, user: str) -> float | None:
 def check_lineitem_create_and_read(platform: PlatformUnderTest, launch: Launch) -> None:
     url = _lineitems_url(platform, launch)
     created, item = _created(platform, launch)
-    read = platform.service("GET", item["id"], (SCOPE_LINEITEM,), accept=LINEITEM_MEDIA)
+    read = platform.service("GET", item["id"], (SCOPE_LINEITEM,), accept=MEDIA_LINEITEM)
     body = json_body(read, "the line item") if read.status_code == 200 else None
     if not isinstance(body, dict) or body.get("label") != item["label"] or body.get("scoreMaximum") != MAXIMUM:
         raise Failure("the created line item does not read back the same", expected=f"HTTP 200 with label and "
                       f"scoreMaximum {MAXIMUM}", received=f"HTTP {read.status_code}",
                       exchanges=[*evidence_of(created), *evidence_of(read)])
-    listing = platform.service("GET", url, (SCOPE_LINEITEM,), accept=LINEITEMS_MEDIA,
+    listing = platform.service("GET", url, (SCOPE_LINEITEM,), accept=MEDIA_LINEITEMS,
                                params={"resource_id": item["resourceId"]})
     listed = json_body(listing, "the line-item container") if listing.status_code == 200 else None
     if not isinstance(listed, list) or item["id"] not in {i.get("id") for i in listed if isinstance(i, dict)}:
@@ -225,8 +225,8 @@ def check_lineitem_bad_input(platform: PlatformUnderTest, launch: Launch) -> Non
         ("a body that is not JSON", b"{not json"),
     ]
     for what, content in bad:
-        response = platform.service("POST", url, (SCOPE_LINEITEM,), accept=LINEITEM_MEDIA, content=content,
-                                    content_type=LINEITEM_MEDIA)
+        response = platform.service("POST", url, (SCOPE_LINEITEM,), accept=MEDIA_LINEITEM, content=content,
+                                    content_type=MEDIA_LINEITEM)
         if response.status_code != 400:
             raise Failure(f"a line item with {what} answered HTTP {response.status_code}", expected="HTTP 400",
                           received=f"HTTP {response.status_code}", exchanges=evidence_of(response))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -16,13 +17,15 @@ from edcert.conformance.lti_platform._claims import (
     MESSAGE_TYPE,
     PII_CLAIMS,
     RESOURCE_LINK,
+    ROLE_INSTRUCTOR,
+    ROLE_LEARNER,
     ROLES,
     SEC,
     STANDARD,
     TARGET_LINK_URI,
     VERSION,
 )
-from edcert.conformance.lti_platform._fixtures import Launch, PlatformUnderTest
+from edcert.conformance.lti_platform._fixtures import LAUNCH_KINDS, Launch, PlatformUnderTest
 from edcert.harness import check
 from edcert.harness.errors import Failure
 from edcert.harness.http import exchange_of, json_body
@@ -58,6 +61,11 @@ def check_id_token_alg_and_kid(launch: Launch) -> None:
     requirements=("LTIP-REQ-IDT-SIGNATURE",), tags=("1edtech:signature-valid",),
 )
 def check_id_token_signature(platform: PlatformUnderTest, launch: Launch) -> None:
+    verify_signature(platform, launch)
+
+
+def verify_signature(platform: PlatformUnderTest, launch: Launch) -> None:
+    """Fail unless the launch's id_token verifies with the platform JWKS key its kid names."""
     response = platform.client.get(platform.config.jwks_url, auth=None)
     evidence = [e for e in [exchange_of(response)] if e is not None]
     body = json_body(response, "the platform JWKS")
@@ -83,6 +91,15 @@ REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "nonce", MESSAGE_TYPE, VER
                    TARGET_LINK_URI, RESOURCE_LINK, ROLES)
 
 
+def missing_claims(c: dict[str, Any]) -> list[str]:
+    """The short names of the required resource link claims ``c`` lacks (resource_link.id included)."""
+    missing = [name.rsplit("/", 1)[-1] for name in REQUIRED_CLAIMS if name not in c]
+    link = c.get(RESOURCE_LINK)
+    if RESOURCE_LINK in c and not (isinstance(link, dict) and isinstance(link.get("id"), str) and link["id"]):
+        missing.append("resource_link.id")
+    return missing
+
+
 @check(
     id="LTIP-IDT-003", standard=STANDARD, category="data-model", level="required",
     title="The id_token carries every required claim of a resource link launch, version 1.3.0",
@@ -94,10 +111,7 @@ REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "nonce", MESSAGE_TYPE, VER
 )
 def check_id_token_required_claims(launch: Launch) -> None:
     c = launch.claims
-    missing = [name.rsplit("/", 1)[-1] for name in REQUIRED_CLAIMS if name not in c]
-    link = c.get(RESOURCE_LINK)
-    if RESOURCE_LINK in c and not (isinstance(link, dict) and isinstance(link.get("id"), str) and link["id"]):
-        missing.append("resource_link.id")
+    missing = missing_claims(c)
     if missing:
         raise _fail(launch, f"the id_token lacks required claims: {', '.join(missing)}", "every required claim",
                     f"claims {sorted(k.rsplit('/', 1)[-1] for k in c)}")
@@ -238,8 +252,56 @@ def check_no_padded_whitespace(launch: Launch) -> None:
     requirements=("LTIP-REQ-IDT-NO-PII",), tags=("1edtech:without-pii",),
 )
 def check_no_pii_launch(platform: PlatformUnderTest) -> None:
-    launch = platform.launch("no_pii")
-    present = [name.rsplit("/", 1)[-1] for name in PII_CLAIMS if name in launch.claims]
-    if present:
-        raise _fail(launch, f"the no-PII launch carries personal data: {', '.join(present)}",
-                    "no personal-data claims", f"claims {present}")
+    # the 1EdTech suite's two no-PII payloads: the instructor's (launch_start_url_no_pii) and the student's
+    kinds = [kind for kind in ("no_pii", "student_no_pii") if _configured(platform, kind)]
+    if not kinds:
+        pytest.skip("no launch-start URL for a launch without personal data (launch_start_url_no_pii)")
+    for kind in kinds:
+        launch = platform.launch(kind)
+        present = [name.rsplit("/", 1)[-1] for name in PII_CLAIMS if name in launch.claims]
+        if present:
+            raise _fail(launch, f"the no-PII launch ({LAUNCH_KINDS[kind][1]}) carries personal data: "
+                        f"{', '.join(present)}", "no personal-data claims", f"claims {present}")
+
+
+def _configured(platform: PlatformUnderTest, kind: str) -> bool:
+    return platform.config.launch_mode == "person" or platform.start_url(kind) is not None
+
+
+# launch kind -> the membership role its user must hold ("Roles Correct" of the 1EdTech payload tests)
+_EXPECTED_ROLE = {"full": ROLE_LEARNER, "student_no_pii": ROLE_LEARNER, "instructor": ROLE_INSTRUCTOR}
+
+
+def _holds(roles: object, role: str) -> bool:
+    # a sub-role (membership/Instructor#TeachingAssistant) is not the role itself; the short form is tolerated
+    return isinstance(roles, list) and any(r in (role, role.rsplit("#", 1)[-1]) for r in roles)
+
+
+@check(
+    id="LTIP-IDT-011", standard=STANDARD, category="data-model", level="required",
+    title="Each 1EdTech payload variant (student, student without PII, instructor, instructor without PII) is a "
+          "complete launch with its user's role",
+    why="Teachers and students launch the same tool; each kind of launch must be complete and say who is the "
+        "teacher, or the tool shows a student the grading view or a teacher an error.",
+    remediation="Send every required claim in every launch, with and without personal data, and put the "
+                "membership role of the user in the course in roles (…/membership#Instructor for the teacher, "
+                "…/membership#Learner for the student).",
+    ref=f"{CORE} §5.3, Appendix A.2; 1EdTech Certification Guide §5.1 (Full/No-PII Student and Instructor)",
+    requirements=("LTIP-REQ-IDT-CLAIMS", "LTIP-REQ-IDT-ROLES"),
+    tags=("1edtech:payload-complete", "1edtech:roles-correct", "1edtech:expected-received"),
+)
+def check_payload_variants(platform: PlatformUnderTest) -> None:
+    kinds = [kind for kind in ("full", "student_no_pii", "instructor", "no_pii") if _configured(platform, kind)]
+    if kinds == ["full"]:
+        pytest.skip("only the student launch is configured (launch_start_url_instructor, "
+                    "launch_start_url_student_no_pii, launch_start_url_no_pii are not)")
+    for kind in kinds:
+        launch = platform.launch(kind)
+        missing = missing_claims(launch.claims)
+        if missing:
+            raise _fail(launch, f"{LAUNCH_KINDS[kind][1]}: the id_token lacks {', '.join(missing)}",
+                        "every required claim", f"claims {sorted(k.rsplit('/', 1)[-1] for k in launch.claims)}")
+        role = _EXPECTED_ROLE.get(kind)
+        if role is not None and not _holds(launch.claims.get(ROLES), role):
+            raise _fail(launch, f"{LAUNCH_KINDS[kind][1]}: roles lack {role.rsplit('#', 1)[-1]}", role,
+                        f"roles {launch.claims.get(ROLES)!r}")

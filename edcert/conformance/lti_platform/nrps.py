@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from edcert.conformance.lti_platform._claims import NRPS_CLAIM, NRPS_MEDIA, SCOPE_NRPS, STANDARD
+from edcert.conformance.lti_platform._claims import MEDIA_MEMBERSHIPS, NRPS_CLAIM, SCOPE_NRPS, STANDARD
 from edcert.conformance.lti_platform._fixtures import Launch, PlatformUnderTest, evidence_of
 from edcert.harness import check
 from edcert.harness.errors import Failure, NotApplicable
@@ -32,7 +32,7 @@ def _url(launch: Launch) -> str:
 
 
 def _page(platform: PlatformUnderTest, url: str, params: dict[str, Any] | None) -> tuple[httpx.Response, list[Any]]:
-    response = platform.service("GET", url, (SCOPE_NRPS,), accept=NRPS_MEDIA, params=params)
+    response = platform.service("GET", url, (SCOPE_NRPS,), accept=MEDIA_MEMBERSHIPS, params=params)
     if response.status_code != 200:
         raise Failure(f"the memberships service answered HTTP {response.status_code}", expected="HTTP 200",
                       received=f"HTTP {response.status_code}", exchanges=evidence_of(response))
@@ -72,15 +72,15 @@ def roster(platform: PlatformUnderTest, launch: Launch, *, paged: bool) -> Roste
     id="LTIP-NRPS-001", standard=STANDARD, category="services", level="required",
     title="The memberships service answers with the NRPS membership container media type",
     why="Tools check the media type before reading a roster; a generic type can make them refuse it.",
-    remediation=f"Answer GET context_memberships_url with Content-Type {NRPS_MEDIA}.",
+    remediation=f"Answer GET context_memberships_url with Content-Type {MEDIA_MEMBERSHIPS}.",
     ref=f"{NRPS} §2.1, §2.3",
     requirements=("LTIP-REQ-NRPS-MEDIA",), tags=("1edtech:verify-names-and-roles-headers",),
 )
 def check_nrps_media_type(platform: PlatformUnderTest, launch: Launch) -> None:
     first = roster(platform, launch, paged=False).first
     ctype = first.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != NRPS_MEDIA:
-        raise Failure("the memberships answer has the wrong media type", expected=NRPS_MEDIA,
+    if ctype != MEDIA_MEMBERSHIPS:
+        raise Failure("the memberships answer has the wrong media type", expected=MEDIA_MEMBERSHIPS,
                       received=ctype or "none", exchanges=evidence_of(first))
 
 

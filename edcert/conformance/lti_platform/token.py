@@ -6,7 +6,7 @@ import time
 
 from joserfc.jwk import RSAKey
 
-from edcert.conformance.lti_platform._claims import AGS_CLAIM, LINEITEMS_MEDIA, SCOPE_NRPS, SEC, STANDARD
+from edcert.conformance.lti_platform._claims import AGS_CLAIM, MEDIA_LINEITEMS, SCOPE_NRPS, SEC, STANDARD
 from edcert.conformance.lti_platform._fixtures import PlatformUnderTest, evidence_of
 from edcert.harness import check
 from edcert.harness.errors import Failure, NotApplicable
@@ -174,7 +174,7 @@ def check_scope_enforced_across_services(platform: PlatformUnderTest) -> None:
     ags = platform.launch("full").claims.get(AGS_CLAIM)
     if not isinstance(ags, dict) or not isinstance(ags.get("lineitems"), str):
         raise NotApplicable("the launch offers no line-item service (no AGS endpoint claim with lineitems)")
-    response = platform.service("GET", ags["lineitems"], (SCOPE_NRPS,), accept=LINEITEMS_MEDIA)
+    response = platform.service("GET", ags["lineitems"], (SCOPE_NRPS,), accept=MEDIA_LINEITEMS)
     if response.status_code not in (401, 403):
         raise Failure("the line-item service served a token granted only the Names and Roles scope",
                       expected="HTTP 401 or 403", received=f"HTTP {response.status_code}",

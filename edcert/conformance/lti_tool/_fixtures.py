@@ -27,6 +27,7 @@ CORE = "LTI Core 1.3"
 DL_SPEC = "LTI Deep Linking 2.0"
 REDIRECTS = (301, 302, 303, 307, 308)
 HTML_ACCEPT = {"Accept": "text/html,application/xhtml+xml"}
+MARKER_HOPS = 5  # redirects the browser follows after a launch to find the success marker
 
 
 def evidence(*responses: httpx.Response | None) -> list[Exchange]:
@@ -160,8 +161,9 @@ class LtiToolSession:
         if redirect not in self.config.redirect_uris:  # a platform only ever posts to a registered URI
             redirect = self.config.redirect_uris[0]
         form = {"id_token": id_token, "state": login.auth.get("state", "") if state is None else state}
-        response = (browser or login.browser).request("POST", redirect, data=form, headers=HTML_ACCEPT)
-        return Launch(login=login, response=response, verdict=self.verdict(response))
+        client = browser or login.browser
+        response = client.request("POST", redirect, data=form, headers=HTML_ACCEPT)
+        return Launch(login=login, response=response, verdict=self.verdict(response, client))
 
     def launch(self, mutate: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None, *,
                sign_with: Callable[[dict[str, Any]], str] | None = None, message_type: str = c.RESOURCE_LINK_REQUEST,
@@ -176,13 +178,24 @@ class LtiToolSession:
         token = sign_with(claims) if sign_with is not None else sign(claims, self.platform.key)
         return self.post_launch(login, token)
 
-    def verdict(self, response: httpx.Response) -> str:
-        """accepted, refused or crashed: from the HTTP status, or from the success marker when configured."""
+    def verdict(self, response: httpx.Response, browser: VendorClient | None = None) -> str:
+        """accepted, refused or crashed: from the HTTP status, or from the success marker when configured.
+
+        With a success marker, the browser follows the tool's redirects first (a tool commonly answers the
+        launch POST with a redirect to the activity page, where the marker is), at most ``MARKER_HOPS``.
+        """
         if response.status_code >= 500:
             return "crashed"
         if response.status_code >= 400:
             return "refused"
         if self.config.success_marker is not None:
+            for _ in range(MARKER_HOPS):
+                location = response.headers.get("location") if response.is_redirect else None
+                if browser is None or not location:
+                    break
+                response = browser.request("GET", str(response.url.join(location)), headers=HTML_ACCEPT)
+                if response.status_code >= 500:
+                    return "crashed"
             return "accepted" if self.config.success_marker in response.text else "refused"
         return "accepted"
 

@@ -9,6 +9,7 @@ answers as a conformant one would and records every request, with what was wrong
 """
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from typing import Any
@@ -22,9 +23,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from edcert.harness.errors import ConfigError
+from edcert.harness.loopback import SandboxServer  # a generic loopback uvicorn runner
 from edcert.lti import claims as c
 from edcert.lti.jose import import_jwks, new_key, peek, public_jwks, verify
-from edcert.sandbox.server import SandboxServer  # a generic loopback uvicorn runner, no sandbox behaviour
 
 JWKS_PATH = "/.well-known/jwks.json"
 AUTH_PATH = "/auth"
@@ -108,7 +109,9 @@ class TestPlatform:
             Route(DL_RETURN_PATH, record, methods=["POST"]),
             Route(TOKEN_PATH, self._token, methods=["POST"]),
             Route(NRPS_PATH, self._memberships, methods=["GET"]),
+            Route(LINEITEMS_PATH, self._create_lineitem, methods=["POST"]),
             Route(LINEITEMS_PATH + "/{item}/scores", self._scores, methods=["POST"]),
+            Route(LINEITEMS_PATH + "/{item}/results", self._results, methods=["GET"]),
             Route(LINEITEMS_PATH + "/{item}", self._lineitem, methods=["GET"]),
         ])
 
@@ -216,6 +219,38 @@ class TestPlatform:
             return JSONResponse({"error": "invalid_token"}, status_code=401)
         return JSONResponse({"id": self.lineitem_url, "scoreMaximum": 10, "label": "edcert activity"},
                             media_type=c.MEDIA_LINEITEM)
+
+    async def _create_lineitem(self, request: Request) -> Response:
+        """POST {lineitems}: a line item the tool creates (AGS 2.0 §3.2); what is wrong goes in the record."""
+        entry = await self._remember(request)
+        if not self._bearer(request, entry, c.SCOPE_LINEITEM):
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        if request.headers.get("content-type", "").split(";")[0].strip() != c.MEDIA_LINEITEM:
+            entry["problems"].append(f"Content-Type is {request.headers.get('content-type')!r}, "
+                                     f"not {c.MEDIA_LINEITEM}")
+        try:
+            item = json.loads(entry["body"])
+        except ValueError:
+            item = None
+        if not isinstance(item, dict):
+            entry["problems"].append("the body is not a JSON line item")
+            return JSONResponse({"error": "invalid line item"}, status_code=400)
+        label, maximum = item.get("label"), item.get("scoreMaximum")
+        if not isinstance(label, str) or not label.strip():
+            entry["problems"].append("label is missing or blank")
+        if isinstance(maximum, bool) or not isinstance(maximum, int | float) or maximum <= 0:
+            entry["problems"].append(f"scoreMaximum {maximum!r} is not a number greater than 0")
+        created = {**item, "id": f"{self.issuer}{LINEITEMS_PATH}/edcert-created-{len(self.received)}"}
+        return JSONResponse(created, status_code=201, media_type=c.MEDIA_LINEITEM)
+
+    async def _results(self, request: Request) -> Response:
+        """GET {lineitem}/results (AGS 2.0 §3.3): needs result.readonly and asks for the result container."""
+        entry = await self._remember(request)
+        if not self._bearer(request, entry, c.SCOPE_RESULT_READONLY):
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        if c.MEDIA_RESULTS not in request.headers.get("accept", ""):
+            entry["problems"].append(f"Accept is {request.headers.get('accept')!r}, not {c.MEDIA_RESULTS}")
+        return JSONResponse([], media_type=c.MEDIA_RESULTS)
 
     async def _scores(self, request: Request) -> Response:
         entry = await self._remember(request)

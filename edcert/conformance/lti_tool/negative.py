@@ -13,7 +13,7 @@ from edcert.conformance.lti_tool._fixtures import CORE, SECURITY, STANDARD, Laun
 from edcert.harness import check
 from edcert.harness.errors import Failure
 from edcert.lti import claims as c
-from edcert.lti.jose import sign, unsigned
+from edcert.lti.jose import sign, unsigned, with_foreign_signature
 
 Mutation = Callable[[dict[str, Any]], dict[str, Any] | None]
 BAD_PAYLOADS = "LTI Advantage Conformance Guide §6.1.1 (Known Bad Payloads)"
@@ -47,9 +47,12 @@ class Case:
     requirement: str
     ref: str
     mutate: Mutation | None = None
-    # how the token is signed: "key" (edcert's registered key), "no-kid", "wrong-kid", "other-key", "none"
+    # how the token is signed: "key" (edcert's registered key), "no-kid", "wrong-kid", "other-key", "none",
+    # "empty-header" (the suite's header {}, the signature of another header)
     signing: str = "key"
     level: str = "required"
+    # a second launch of the same claims signed this way: both must be refused
+    also_signing: str | None = None
 
 
 def _future_iat(claims: dict[str, Any]) -> None:
@@ -74,7 +77,9 @@ CASES: tuple[Case, ...] = (
     Case(5, "Invalid LTI message ({\"name\": \"badltilaunch\"})",
          "A signed token that is no LTI launch at all must not open anything.",
          "LTIT-REQ-CLAIM-REQUIRED", f"{BAD_PAYLOADS}; {CORE} §5.3",
-         lambda claims: {"name": "badltilaunch"}),
+         # the suite's exact token (header {}), then the same body signed with the real key: a tool that only
+         # refuses the first may be stopping at the header, never reading the claims
+         lambda claims: {"name": "badltilaunch"}, signing="empty-header", also_signing="key"),
     Case(6, "Missing LTI Claims (version, message_type, roles)",
          "A launch missing the core LTI claims cannot be trusted to mean anything.",
          "LTIT-REQ-CLAIM-REQUIRED", f"{BAD_PAYLOADS}; {CORE} §5.3", _drop(c.VERSION, c.MESSAGE_TYPE, c.ROLES)),
@@ -122,6 +127,7 @@ def _signer(lti_tool: LtiToolSession, signing: str) -> Callable[[dict[str, Any]]
         "wrong-kid": lambda claims: sign(claims, key, {"alg": "RS256", "typ": "JWT", "kid": "imstester_66067"}),
         "other-key": lambda claims: sign(claims, attacker, {"alg": "RS256", "typ": "JWT", "kid": key.kid}),
         "none": lambda claims: unsigned(claims, {"alg": "none", "typ": "JWT", "kid": key.kid}),
+        "empty-header": lambda claims: with_foreign_signature(sign(claims, key), {}),
     }[signing]
 
 
@@ -145,8 +151,10 @@ REMEDIATE = ("Validate every id_token as the 1EdTech Security Framework §5.1.3 
 
 def _make(case: Case) -> Callable[[LtiToolSession], None]:
     def run_case(lti_tool: LtiToolSession) -> None:
-        launch = lti_tool.launch(case.mutate, sign_with=_signer(lti_tool, case.signing))
-        expect_refused(launch, case.title)
+        for signing in (case.signing, case.also_signing):
+            if signing is not None:
+                launch = lti_tool.launch(case.mutate, sign_with=_signer(lti_tool, signing))
+                expect_refused(launch, case.title if signing == case.signing else f"{case.title}, signed ({signing})")
     run_case.__name__ = run_case.__qualname__ = f"check_negative_{case.number:03d}"
     return check(id=f"LTIT-NEG-{case.number:03d}", standard=STANDARD, category="launch-security",
                  level=case.level, requirements=(case.requirement,), tags=("fresh-login",),

@@ -14,7 +14,7 @@ import pytest
 from edcert.conformance.lti_tool._fixtures import SECURITY, STANDARD, Launch, LtiToolSession
 from edcert.conformance.lti_tool._platform import LINEITEMS_PATH, NRPS_PAGE, NRPS_PATH, TOKEN_PATH
 from edcert.harness import check
-from edcert.harness.errors import Failure
+from edcert.harness.errors import Failure, NotApplicable
 from edcert.harness.evidence import Exchange
 from edcert.lti import claims as c
 
@@ -210,3 +210,39 @@ def check_score_payload(lti_tool: LtiToolSession) -> None:
     if problems:
         raise Failure("the tool's score: " + "; ".join(sorted(set(problems))), expected="an AGS §3.4 score",
                       received="; ".join(sorted(set(problems))), exchanges=[exchange(lti_tool, p) for p in posts[:3]])
+
+
+def _ags_requests(lti_tool: LtiToolSession, suffix: str, method: str, what: str) -> list[dict[str, Any]]:
+    svc = services(lti_tool)
+    found = [r for r in svc.at(suffix, method) if LINEITEMS_PATH in r["path"]]
+    if not found:
+        # creating line items and reading results are MAY (AGS 2.0 §3.2-3.3): a tool that does neither is fine
+        raise NotApplicable(f"the tool did not {what} after the services launch")
+    return found
+
+
+@check(id="LTIT-SVC-007", standard=STANDARD, category="services", level="required",
+       requirements=("LTIT-REQ-AGS-LINEITEM-REQUEST", "LTIT-REQ-AGS-LINEITEMS"),
+       title="Line items the tool creates are posted with the line item media type, the lineitem scope, a label "
+             "and scoreMaximum > 0",
+       why="A gradebook column the LMS cannot read or authorise never appears, and the grades sent to it are lost.",
+       remediation=f"POST to the AGS claim's lineitems URL with Content-Type: {c.MEDIA_LINEITEM}, a bearer token "
+                   f"granted {c.SCOPE_LINEITEM}, and a body with a non-blank label and scoreMaximum > 0.",
+       ref=f"{AGS} §3.2 (line item service); LTI Advantage Conformance Guide §6.4",
+       tags=("1edtech:ags-create-lineitem",))
+def check_lineitem_request(lti_tool: LtiToolSession) -> None:
+    created = _ags_requests(lti_tool, LINEITEMS_PATH, "POST", "create a line item (POST {lineitems})")
+    _problems(lti_tool, created, "line item request")
+
+
+@check(id="LTIT-SVC-008", standard=STANDARD, category="services", level="required",
+       requirements=("LTIT-REQ-AGS-RESULTS-REQUEST", "LTIT-REQ-AGS-LINEITEMS"),
+       title="Results are read with the result.readonly scope and the result container media type",
+       why="A results request the LMS cannot authorise or does not understand shows the tool no grades.",
+       remediation=f"GET {{lineitem}}/results with Accept: {c.MEDIA_RESULTS} and a bearer token granted "
+                   f"{c.SCOPE_RESULT_READONLY}.",
+       ref=f"{AGS} §3.3 (result service); LTI Advantage Conformance Guide §6.4",
+       tags=("1edtech:ags-read-results",))
+def check_results_request(lti_tool: LtiToolSession) -> None:
+    reads = _ags_requests(lti_tool, "/results", "GET", "read results (GET {lineitem}/results)")
+    _problems(lti_tool, reads, "results request")

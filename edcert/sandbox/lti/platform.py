@@ -30,28 +30,31 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from edcert.lti import claims as c
+from edcert.lti.claims import (
+    AGS_CLAIM,
+    CLIENT_ASSERTION_TYPE,
+    CONTEXT_COURSE,
+    MEDIA_LINEITEM,
+    MEDIA_LINEITEMS,
+    MEDIA_MEMBERSHIPS,
+    MEDIA_RESULTS,
+    NRPS_CLAIM,
+    ROLE_INSTRUCTOR,
+    ROLE_LEARNER,
+    SCOPE_LINEITEM,
+    SCOPE_LINEITEM_READONLY,
+    SCOPE_NRPS,
+    SCOPE_RESULT_READONLY,
+    SCOPE_SCORE,
+)
 from edcert.sandbox.state import SandboxState, TokenStore
 
 PLATFORM_PATH = "/lti/platform"
 TOOL_CLIENT_ID = "edcert-lti-tool"
 DEPLOYMENT_ID = "sandbox-deployment-1"
 CONTEXT_ID = "sandbox-course-1"
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
-SCOPE_LINEITEM_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
-SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
-SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-SCOPES = (SCOPE_NRPS, SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT, SCOPE_SCORE)
-NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
-LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-RESULTS_MEDIA = "application/vnd.ims.lis.v2.resultcontainer+json"
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ROLE_INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
-ROLE_LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+SCOPES = (SCOPE_NRPS, SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE)
 _F = "lti-platform."
 _LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 _ACTIVITY = frozenset({"Initialized", "Started", "InProgress", "Submitted", "Completed"})
@@ -83,6 +86,7 @@ class PendingLaunch:
     tool_url: str
     user: Member
     pii: bool
+    deep_link: bool = False
 
 
 @dataclass
@@ -106,6 +110,8 @@ class PlatformState:
     used_jti: set[str] = field(default_factory=set)
     lineitems: dict[str, LineItem] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
+    deep_link_requests: dict[str, str] = field(default_factory=dict)  # data of an open DL request -> deployment
+    content_items: list[dict[str, Any]] = field(default_factory=list)  # what Deep Linking responses added
 
     def faulty(self, name: str) -> bool:
         return self.sandbox.faulty(_F + name)
@@ -181,12 +187,13 @@ class _Platform:
         tool_url = _loopback_tool(request.query_params.get("tool_url", ""))
         user = USERS.get(request.query_params.get("user", "student"))
         st.record(request, tool_url=tool_url, user=request.query_params.get("user"),
-                  pii=request.query_params.get("pii"))
+                  pii=request.query_params.get("pii"), message=request.query_params.get("message"))
         if tool_url is None or user is None:
             return _local_error("tool_url must be the registered tool on loopback; user is student or instructor")
         st.tool_url = tool_url
         hint = secrets.token_urlsafe(16)
-        st.launches[hint] = PendingLaunch(tool_url, user, pii=request.query_params.get("pii", "full") != "none")
+        st.launches[hint] = PendingLaunch(tool_url, user, pii=request.query_params.get("pii", "full") != "none",
+                                          deep_link=request.query_params.get("message") == "deep_link")
         issuer = _issuer(request)
         deployment = "another-deployment" if st.faulty("login.deployment-mismatch") else DEPLOYMENT_ID
         fields = {
@@ -236,29 +243,34 @@ class _Platform:
         user = launch.user
         pad = " " if st.faulty("idt.padded-whitespace") else ""
         roles: Any = [user.role]
+        if st.faulty("idt.instructor-as-learner") and user.role == ROLE_INSTRUCTOR and launch.pii:
+            roles = [ROLE_LEARNER]
         if st.faulty("idt.roles-string"):
             roles = " ".join(roles)
         claims: dict[str, Any] = {
             "iss": issuer, "aud": client_id, "sub": user.user_id, "iat": now, "exp": now + 300,
             "nonce": secrets.token_urlsafe(12) if st.faulty("idt.wrong-nonce") else nonce,
-            LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0",
-            LTI + "deployment_id": DEPLOYMENT_ID,
-            LTI + "target_link_uri": (f"{launch.tool_url}/elsewhere" if st.faulty("idt.target-link-mismatch")
-                                      else f"{launch.tool_url}/launch"),
-            LTI + "resource_link": {"id": "sandbox-link-1", "title": "Sandbox activity" + pad},
-            LTI + "roles": roles,
-            LTI + "context": {"id": CONTEXT_ID, "label": "SBX-1", "title": "Sandbox course" + pad,
-                              "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]},
+            c.MESSAGE_TYPE: c.RESOURCE_LINK_REQUEST, c.VERSION: c.LTI_VERSION,
+            c.DEPLOYMENT_ID: DEPLOYMENT_ID,
+            c.TARGET_LINK_URI: (f"{launch.tool_url}/elsewhere" if st.faulty("idt.target-link-mismatch")
+                                else f"{launch.tool_url}/launch"),
+            c.RESOURCE_LINK: {"id": "sandbox-link-1", "title": "Sandbox activity" + pad},
+            c.ROLES: roles,
+            c.CONTEXT: {"id": CONTEXT_ID, "label": "SBX-1", "title": "Sandbox course" + pad, "type": [CONTEXT_COURSE]},
             NRPS_CLAIM: {"context_memberships_url": f"{issuer}/contexts/{CONTEXT_ID}/memberships",
                          "service_versions": ["2.0"]},
-            AGS_CLAIM: {"scope": [SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT, SCOPE_SCORE],
+            AGS_CLAIM: {"scope": [SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE],
                         "lineitems": f"{issuer}/contexts/{CONTEXT_ID}/lineitems"},
         }
         if st.faulty("idt.no-resource-link"):
-            del claims[LTI + "resource_link"]
+            del claims[c.RESOURCE_LINK]
+        if launch.deep_link:
+            self._deep_linking_request(claims, issuer)
         if st.faulty("idt.expired"):
             claims["iat"], claims["exp"] = now - 7200, now - 3600
-        if launch.pii or st.faulty("idt.pii-in-anonymous"):
+        leak = st.faulty("idt.pii-in-anonymous") or (st.faulty("idt.student-pii-in-anonymous")
+                                                     and user.role == ROLE_LEARNER)
+        if launch.pii or leak:
             claims.update(name=f"{user.given_name} {user.family_name}", given_name=user.given_name,
                           family_name=user.family_name, email=user.email)
         alg = "RS384" if st.faulty("idt.rs384") else "RS256"
@@ -266,6 +278,69 @@ class _Platform:
         if st.faulty("idt.foreign-key"):
             key = RSAKey.import_key(st.foreign_key.as_dict(private=True), parameters={"kid": str(st.key.kid)})
         return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key, algorithms=[alg])
+
+    def _deep_linking_request(self, claims: dict[str, Any], issuer: str) -> None:
+        """Turn a resource link launch into an LtiDeepLinkingRequest (Deep Linking 2.0 §4.4)."""
+        st = self.state
+        claims.pop(c.RESOURCE_LINK, None)
+        claims[c.MESSAGE_TYPE] = c.DEEP_LINKING_REQUEST
+        data = secrets.token_urlsafe(12)
+        st.deep_link_requests[data] = DEPLOYMENT_ID
+        claims[c.DL_SETTINGS] = {
+            "deep_link_return_url": f"{issuer}/deep_links", "accept_types": ["link", "file", "html", "ltiResourceLink"],
+            "accept_presentation_document_targets": ["iframe", "window"], "accept_multiple": True,
+            "auto_create": True, "data": data,
+        }
+        if st.faulty("dl.no-settings"):
+            del claims[c.DL_SETTINGS]["accept_presentation_document_targets"]
+
+    async def deep_link_return(self, request: Request) -> Response:
+        """The deep_link_return_url: verify the tool's LtiDeepLinkingResponse (DL 2.0 §4.5; SF §5.2) and add items."""
+        st = self.state
+        form = await _params(request)
+        st.record(request, params=sorted(form))
+        token = form.get("JWT", "")
+        keys = await self._tool_keys()
+        if keys is None:
+            return _local_error("the tool's JWKS cannot be read")
+        try:
+            claims = jwt.decode(token, keys, algorithms=["RS256"]).claims
+        except (JoseError, ValueError):
+            if not st.faulty("dl.response-signature-unchecked"):
+                return _local_error("the Deep Linking response's signature does not verify")
+            try:
+                claims = _unverified(token).claims
+            except ValueError:
+                return _local_error("the Deep Linking response is not a JWT")
+        aud = claims.get("aud")
+        deployment = st.deep_link_requests.pop(str(claims.get(c.DL_DATA)), None)
+        problems = [
+            claims.get("iss") != TOOL_CLIENT_ID and "iss is not the client_id",
+            _issuer(request) not in (aud if isinstance(aud, list) else [aud]) and "aud is not this platform",
+            st.faulty("dl.rejects-response") and "aud must be the token endpoint",
+            claims.get(c.MESSAGE_TYPE) != c.DEEP_LINKING_RESPONSE and "message_type is not LtiDeepLinkingResponse",
+            claims.get(c.VERSION) != c.LTI_VERSION and "version is not 1.3.0",
+            (deployment is None or claims.get(c.DEPLOYMENT_ID) != deployment)
+            and "data or deployment_id does not match an open Deep Linking request",
+            (not isinstance(claims.get("exp"), int | float) or claims["exp"] < time.time() - 5)
+            and "exp is missing or past",
+            not isinstance(claims.get(c.DL_CONTENT_ITEMS, []), list) and "content_items is not an array",
+        ]
+        refused = [p for p in problems if p]
+        if refused:
+            return _local_error("Deep Linking response refused: " + "; ".join(str(p) for p in refused))
+        items = claims.get(c.DL_CONTENT_ITEMS, [])
+        st.content_items.extend(i for i in items if isinstance(i, dict))
+        return HTMLResponse(f"<!doctype html><p>{len(items)} item(s) added to the course.</p>")
+
+    async def _tool_keys(self) -> KeySet | None:
+        if self.state.tool_url is None:
+            return None
+        try:
+            async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+                return KeySet.import_key_set((await client.get(f"{self.state.tool_url}/jwks")).json())
+        except (httpx.HTTPError, ValueError, JoseError, TypeError, KeyError):
+            return None
 
     async def jwks(self, request: Request) -> Response:
         return JSONResponse({"keys": [{**self.state.key.as_dict(private=False), "alg": "RS256", "use": "sig"}]})
@@ -278,7 +353,7 @@ class _Platform:
         st.record(request, params=sorted(form), grant_type=form.get("grant_type"), scope=form.get("scope"))
         if form.get("grant_type") != "client_credentials" and not st.faulty("token.any-grant-type"):
             return _oauth_error(400, "unsupported_grant_type", "grant_type must be client_credentials")
-        if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
+        if form.get("client_assertion_type") != CLIENT_ASSERTION_TYPE or not form.get("client_assertion"):
             return _oauth_error(400, "invalid_request", "a jwt-bearer client_assertion is required")
         problem = await self._assertion_problem(form["client_assertion"], f"{_issuer(request)}/token")
         if problem == "signature" and st.faulty("token.500-on-bad-signature"):
@@ -300,10 +375,8 @@ class _Platform:
         st = self.state
         if st.tool_url is None:
             return "no tool is registered yet (start a launch first)"
-        try:
-            async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
-                keys = KeySet.import_key_set((await client.get(f"{st.tool_url}/jwks")).json())
-        except (httpx.HTTPError, ValueError, JoseError, TypeError, KeyError):
+        keys = await self._tool_keys()
+        if keys is None:
             return "the tool's JWKS cannot be read"
         try:
             token = jwt.decode(assertion, keys, algorithms=["RS256"])
@@ -381,7 +454,7 @@ class _Platform:
         if offset + limit < len(chosen) and not st.faulty("nrps.no-link-header"):
             rest = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
             headers["Link"] = f'<{url}?{urlencode({**rest, "limit": limit, "offset": offset + limit})}>; rel="next"'
-        media = "application/json" if st.faulty("nrps.json-content-type") else NRPS_MEDIA
+        media = "application/json" if st.faulty("nrps.json-content-type") else MEDIA_MEMBERSHIPS
         return JSONResponse(body, headers=headers, media_type=media)
 
     async def lineitems(self, request: Request) -> Response:
@@ -390,14 +463,14 @@ class _Platform:
         if request.path_params["context"] != CONTEXT_ID:
             return JSONResponse({"error": "unknown context"}, status_code=404)
         if request.method == "GET":
-            refused = self._grant(request, SCOPE_LINEITEM, SCOPE_LINEITEM_READ, fault="services.scope-not-enforced")
+            refused = self._grant(request, SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, fault="services.scope-not-enforced")
             if refused is not None:
                 return refused
             items = [] if st.faulty("ags.container-omits-created") else [li.body for li in st.lineitems.values()]
             for name, key in (("resource_link_id", "resourceLinkId"), ("resource_id", "resourceId"), ("tag", "tag")):
                 if name in request.query_params:
                     items = [i for i in items if i.get(key) == request.query_params[name]]
-            return JSONResponse(items, media_type=LINEITEMS_MEDIA)
+            return JSONResponse(items, media_type=MEDIA_LINEITEMS)
         refused = self._grant(request, SCOPE_LINEITEM, fault="services.scope-not-enforced")
         if refused is not None:
             return refused
@@ -412,7 +485,7 @@ class _Platform:
         url = f"{str(request.url.replace(query='')).rstrip('/')}/{ident}"
         item = {**{k: v for k, v in body.items() if k != "id"}, "id": url}
         st.lineitems[ident] = LineItem(ident, item)
-        return JSONResponse(item, status_code=201, media_type=LINEITEM_MEDIA)
+        return JSONResponse(item, status_code=201, media_type=MEDIA_LINEITEM)
 
     def _lineitem(self, request: Request) -> LineItem | Response:
         if request.path_params["context"] != CONTEXT_ID or request.path_params["item"] not in self.state.lineitems:
@@ -421,11 +494,11 @@ class _Platform:
 
     async def lineitem(self, request: Request) -> Response:
         self.state.record(request)
-        refused = self._grant(request, SCOPE_LINEITEM, SCOPE_LINEITEM_READ, fault="services.scope-not-enforced")
+        refused = self._grant(request, SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, fault="services.scope-not-enforced")
         if refused is not None:
             return refused
         found = self._lineitem(request)
-        return found if isinstance(found, Response) else JSONResponse(found.body, media_type=LINEITEM_MEDIA)
+        return found if isinstance(found, Response) else JSONResponse(found.body, media_type=MEDIA_LINEITEM)
 
     async def scores(self, request: Request) -> Response:
         st = self.state
@@ -453,7 +526,7 @@ class _Platform:
     async def results(self, request: Request) -> Response:
         st = self.state
         st.record(request, query=dict(request.query_params))
-        refused = self._grant(request, SCOPE_RESULT, fault="ags.results-any-scope")
+        refused = self._grant(request, SCOPE_RESULT_READONLY, fault="ags.results-any-scope")
         if refused is not None:
             return refused
         found = self._lineitem(request)
@@ -473,7 +546,7 @@ class _Platform:
             if "comment" in score:
                 result["comment"] = score["comment"]
             out.append(result)
-        return JSONResponse(out, media_type=RESULTS_MEDIA)
+        return JSONResponse(out, media_type=MEDIA_RESULTS)
 
 
 def _unverified(token: str) -> jwt.Token:
@@ -537,6 +610,7 @@ def create_platform_app(sandbox: SandboxState) -> Starlette:
         Route("/auth", p.auth, methods=["GET", "POST"]),
         Route("/jwks", p.jwks, methods=["GET"]),
         Route("/token", p.token, methods=["POST"]),
+        Route("/deep_links", p.deep_link_return, methods=["POST"]),
         Route(ctx + "/memberships", p.memberships, methods=["GET"]),
         Route(ctx + "/lineitems", p.lineitems, methods=["GET", "POST"]),
         Route(ctx + "/lineitems/{item}", p.lineitem, methods=["GET"]),

@@ -23,6 +23,7 @@ import html
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -331,7 +332,8 @@ async def _use_services(tool: ToolState, claims: dict[str, Any], issuer: str) ->
     fault = tool.faulty
     done: list[str] = []
     nrps, ags = claims.get(c.NRPS_CLAIM) or {}, claims.get(c.AGS_CLAIM) or {}
-    scopes = ([c.SCOPE_NRPS] if nrps else []) + [s for s in ags.get("scope", []) if s == c.SCOPE_SCORE]
+    wanted = (c.SCOPE_SCORE, c.SCOPE_LINEITEM, c.SCOPE_RESULT_READONLY)
+    scopes = ([c.SCOPE_NRPS] if nrps else []) + [s for s in ags.get("scope", []) if s in wanted]
     if fault("lti-tool.svc.asks-unknown-scope"):
         scopes.append("https://purl.imsglobal.org/spec/lti-ags/scope/everything")
     token_url = issuer.rstrip("/") + PLATFORM_TOKEN_PATH
@@ -371,8 +373,28 @@ async def _use_services(tool: ToolState, claims: dict[str, Any], issuer: str) ->
                 scores_url = lineitem._replace(path=lineitem.path.rstrip("/") + "/scores").geturl()
                 posted = await client.post(scores_url, json=score, headers={**bearer, "Content-Type": media})
                 done.append(f"score: HTTP {posted.status_code}")
+            done += await _use_lineitems(client, fault, ags, bearer)
     except (httpx.HTTPError, ValueError) as exc:
         done.append(f"failed: {type(exc).__name__}")
+    return done
+
+
+async def _use_lineitems(client: httpx.AsyncClient, fault: Callable[[str], bool], ags: dict[str, Any],
+                         bearer: dict[str, str]) -> list[str]:
+    """Create a line item of the tool's own and read the launch line item's results (AGS 2.0 §3.2-3.3)."""
+    done = []
+    offered = ags.get("scope", [])
+    if ags.get("lineitems") and c.SCOPE_LINEITEM in offered:
+        media = "application/json" if fault("lti-tool.svc.lineitem-wrong-media-type") else c.MEDIA_LINEITEM
+        item = {"label": "Fractions quiz", "scoreMaximum": 20, "resourceId": "fractions-quiz", "tag": "quiz"}
+        created = await client.post(ags["lineitems"], json=item, headers={**bearer, "Content-Type": media})
+        done.append(f"lineitem: HTTP {created.status_code}")
+    if ags.get("lineitem") and c.SCOPE_RESULT_READONLY in offered:
+        accept = "application/json" if fault("lti-tool.svc.results-accept-json") else c.MEDIA_RESULTS
+        lineitem = urlsplit(ags["lineitem"])
+        results_url = lineitem._replace(path=lineitem.path.rstrip("/") + "/results").geturl()
+        read = await client.get(results_url, headers={**bearer, "Accept": accept})
+        done.append(f"results: HTTP {read.status_code}")
     return done
 
 

@@ -92,6 +92,10 @@ FAULTS: tuple[Fault, ...] = (
     Fault("lti-tool.svc.score-wrong-media-type", STANDARD,
           "Scores are posted as application/json instead of application/vnd.ims.lis.v1.score+json.",
           ("LTIT-SVC-005",)),
+    Fault("lti-tool.svc.lineitem-wrong-media-type", STANDARD,
+          "The tool creates its line item with Content-Type application/json.", ("LTIT-SVC-007",)),
+    Fault("lti-tool.svc.results-accept-json", STANDARD,
+          "The tool reads results asking for application/json, not the result container type.", ("LTIT-SVC-008",)),
     Fault("lti-tool.svc.score-missing-maximum", STANDARD,
           "Scores are posted with scoreGiven but without scoreMaximum.", ("LTIT-SVC-006",)),
     # Deep Linking
