@@ -1,9 +1,9 @@
-"""The OpenAPI 3 description of OneRoster 1.2 Rostering, generated from edcert's own entity models.
+"""The OpenAPI 3 descriptions of the OneRoster 1.2 services, generated from edcert's own entity models.
 
-The document in ``edcert/fixtures/specs/oneroster-1.2-rostering.json`` is the output of
-:func:`rostering_12` (``python -m edcert.conformance.fuzz._openapi`` rewrites it); a test keeps the
-file and the generator equal, so the fuzz phase and the data-model checks can never disagree about
-what a record may look like.
+The documents in ``edcert/fixtures/specs/`` (Rostering, Gradebook, Resources) are the output of the
+generators of :data:`GENERATORS` (``python -m edcert.conformance.fuzz._openapi`` rewrites them); a test
+keeps the files and the generators equal, so the fuzz phase and the data-model checks can never
+disagree about what a record may look like.
 
 Choices (the same as :mod:`edcert.conformance.oneroster.models`, which the data-model checks use):
 
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -26,6 +28,8 @@ from edcert.harness.config import OR12_SCOPE_PREFIX
 
 JSON = dict[str, Any]
 ROSTERING_12 = "oneroster-1.2-rostering.json"
+GRADEBOOK_12 = "oneroster-gradebook-1.2.json"
+RESOURCES_12 = "oneroster-resources-1.2.json"
 STATUS_SCHEMA = "imsx_StatusInfo"
 CODE_MINOR_VALUES = (
     "fullsuccess", "invalid_filter_field", "invalid_selection_field", "invaliddata", "unauthorisedrequest",
@@ -43,7 +47,8 @@ SCOPE_CORE = OR12_SCOPE_PREFIX + "roster-core.readonly"
 SCOPE_ROSTER = OR12_SCOPE_PREFIX + "roster.readonly"
 SCOPE_DEMOGRAPHICS = OR12_SCOPE_PREFIX + "roster-demographics.readonly"
 _GUIDREF_NAMES = {"org": "Org", "user": "User", "class": "Class", "course": "Course",
-                  "academicSession": "AcademicSession", "resource": "Resource"}
+                  "academicSession": "AcademicSession", "resource": "Resource", "category": "Category",
+                  "lineItem": "LineItem", "scoreScale": "ScoreScale", "assessmentLineItem": "AssessmentLineItem"}
 
 
 def _ref(name: str) -> JSON:
@@ -85,6 +90,8 @@ def _property(prop: models.Prop) -> JSON:
             out = {"type": "string", "anyOf": [{"enum": list(prop.values)}, {"pattern": models.EXT_RE.pattern}]}
         else:
             out = {"type": "string", "enum": list(prop.values)}
+    elif kind is models.Kind.NUMBER:
+        out = {"type": "number"}
     elif kind is models.Kind.BOOL:
         out = {"type": "string", "enum": ["true", "false"]}
     elif kind is models.Kind.STATUS:
@@ -197,36 +204,44 @@ def _ref_param(name: str) -> JSON:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
-def rostering_12() -> JSON:
-    """The OpenAPI 3.0 document of the 41 OneRoster 1.2 Rostering GET operations."""
+@dataclass(frozen=True)
+class Op:
+    """One GET operation of a document: where, who may call it, and what wraps its answer."""
+
+    path: str
+    operation_id: str
+    scopes: tuple[str, ...]
+    key: str  # the JSON key wrapping the record(s)
+    item: str  # the schema name of one record
+    many: bool
+
+
+def _references(schemas: JSON) -> set[str]:
+    """The GUIDRef schemas ``schemas`` point at (only those go into a document)."""
+    text = json.dumps(schemas)
+    return {name for name in _GUIDREF_NAMES.values() if f'"#/components/schemas/{name}GUIDRef"' in text}
+
+
+def service_document(*, title: str, server: str, description: str, shapes: dict[str, models.Shape],
+                     ops: list[Op], scopes: dict[str, str]) -> JSON:
+    """An OpenAPI 3.0 document of OneRoster 1.2 GET operations over ``shapes`` (schema name -> model)."""
+    records: JSON = {name: _shape(shape) for name, shape in shapes.items()}
     schemas: JSON = {STATUS_SCHEMA: _status_schema()}
     for ref_type, name in _GUIDREF_NAMES.items():
-        schemas[f"{name}GUIDRef"] = _guidref_schema(ref_type)
-    shape_names = {}
-    for endpoint, shape in models.SHAPES.items():
-        name = SINGLE_KEYS[endpoint]
-        shape_names[endpoint] = name
-        schemas[name] = _shape(shape)
+        if name in _references(records):
+            schemas[f"{name}GUIDRef"] = _guidref_schema(ref_type)
+    schemas.update(records)
     paths: JSON = {}
-    for endpoint, (get_all, get_one) in OPERATIONS.items():
-        scopes = [SCOPE_DEMOGRAPHICS] if endpoint == "demographics" else [SCOPE_CORE, SCOPE_ROSTER]
-        item = shape_names[endpoint]
-        paths[f"/{endpoint}"] = {"get": _operation(get_all, f"All {endpoint}", scopes, COLLECTION_KEYS[endpoint],
-                                                   item, many=True, path_params=[])}
-        paths[f"/{endpoint}/{{sourcedId}}"] = {"get": _operation(
-            get_one, f"One of {endpoint}", scopes, SINGLE_KEYS[endpoint], item, many=False,
-            path_params=["sourcedId"])}
-    for op in NESTED:
-        names = [part[1:-1] for part in op.template.split("/") if part.startswith("{")]
-        paths[op.template] = {"get": _operation(op.operation, f"GET {op.template}", [SCOPE_ROSTER],
-                                                COLLECTION_KEYS[op.lists], shape_names[op.lists], many=True,
-                                                path_params=names, nested=True)}
+    for op in ops:
+        names = [part[1:-1] for part in op.path.split("/") if part.startswith("{")]
+        paths[op.path] = {"get": _operation(op.operation_id, f"GET {op.path}" if names and op.many else
+                                            ("All " if op.many else "One of ") + op.path.split("/")[1],
+                                            list(op.scopes), op.key, op.item, many=op.many, path_params=names)}
+    used = sorted({s for op in ops for s in op.scopes})
     return {
         "openapi": "3.0.3",
-        "info": {"title": "OneRoster 1.2 Rostering Service (as edcert certifies it)", "version": "1.2",
-                 "description": "Written by edcert from the OneRoster 1.2 Rostering REST binding and its "
-                                "OpenAPI facts; generated from edcert.conformance.oneroster.models."},
-        "servers": [{"url": "/ims/oneroster/rostering/v1p2"}],
+        "info": {"title": title, "version": "1.2", "description": description},
+        "servers": [{"url": server}],
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
@@ -235,11 +250,76 @@ def rostering_12() -> JSON:
             "securitySchemes": {"OAuth2CC": {"type": "oauth2", "description": "OAuth 2.0 client credentials.",
                                              "flows": {"clientCredentials": {
                                                  "tokenUrl": "https://oneroster.example/oauth/token",
-                                                 "scopes": {SCOPE_CORE: "Core rostering (read).",
-                                                            SCOPE_ROSTER: "All rostering (read).",
-                                                            SCOPE_DEMOGRAPHICS: "Demographics (read)."}}}}},
+                                                 "scopes": {s: scopes[s] for s in used}}}}},
         },
     }
+
+
+def rostering_12() -> JSON:
+    """The OpenAPI 3.0 document of the 41 OneRoster 1.2 Rostering GET operations."""
+    shapes = {SINGLE_KEYS[endpoint]: shape for endpoint, shape in models.SHAPES.items()}
+    ops: list[Op] = []
+    for endpoint, (get_all, get_one) in OPERATIONS.items():
+        scopes = (SCOPE_DEMOGRAPHICS,) if endpoint == "demographics" else (SCOPE_CORE, SCOPE_ROSTER)
+        item = SINGLE_KEYS[endpoint]
+        ops.append(Op(f"/{endpoint}", get_all, scopes, COLLECTION_KEYS[endpoint], item, True))
+        ops.append(Op(f"/{endpoint}/{{sourcedId}}", get_one, scopes, item, item, False))
+    ops += [Op(op.template, op.operation, (SCOPE_ROSTER,), COLLECTION_KEYS[op.lists], SINGLE_KEYS[op.lists], True)
+            for op in NESTED]
+    return service_document(
+        title="OneRoster 1.2 Rostering Service (as edcert certifies it)", server="/ims/oneroster/rostering/v1p2",
+        description="Written by edcert from the OneRoster 1.2 Rostering REST binding and its OpenAPI facts; "
+                    "generated from edcert.conformance.oneroster.models.",
+        shapes=shapes, ops=ops,
+        scopes={SCOPE_CORE: "Core rostering (read).", SCOPE_ROSTER: "All rostering (read).",
+                SCOPE_DEMOGRAPHICS: "Demographics (read)."})
+
+
+def gradebook_12() -> JSON:
+    """The OpenAPI 3.0 document of the 19 OneRoster 1.2 Gradebook GET operations (writes are not fuzzed)."""
+    from edcert.conformance.oneroster_gradebook._models import ENTITIES
+    from edcert.conformance.oneroster_gradebook.operations import FLAT, SCOPED
+
+    core = (OR12_SCOPE_PREFIX + "gradebook-core.readonly", OR12_SCOPE_PREFIX + "gradebook.readonly")
+    assessment = (OR12_SCOPE_PREFIX + "assessment.readonly",)
+    shapes = {entry[1]: entry[2] for entry in ENTITIES.values()}
+    ops: list[Op] = []
+    for endpoint, get_all, get_one, _level in FLAT:
+        collection, single = ENTITIES[endpoint][:2]
+        scopes = assessment if endpoint.startswith("assessment") else core
+        ops.append(Op(f"/{endpoint}", get_all, scopes, collection, single, True))
+        ops.append(Op(f"/{endpoint}/{{sourcedId}}", get_one, scopes, single, single, False))
+    ops += [Op(op.template, op.operation, core[1:], ENTITIES[op.lists][0], ENTITIES[op.lists][1], True)
+            for op in SCOPED]
+    return service_document(
+        title="OneRoster 1.2 Gradebook Service (as edcert certifies it)", server="/ims/oneroster/gradebook/v1p2",
+        description="Written by edcert from the OneRoster 1.2 Gradebook REST binding and its OpenAPI facts; "
+                    "generated from edcert.conformance.oneroster_gradebook._models. Reads only.",
+        shapes=shapes, ops=ops,
+        scopes={core[0]: "Core gradebook (read).", core[1]: "All gradebook (read).",
+                assessment[0]: "Assessment results (read)."})
+
+
+def resources_12() -> JSON:
+    """The OpenAPI 3.0 document of the 5 OneRoster 1.2 Resources GET operations."""
+    from edcert.conformance.oneroster_resources._fixtures import RESOURCE
+    from edcert.conformance.oneroster_resources.operations import NESTED as RESOURCE_NESTED
+
+    core, every = OR12_SCOPE_PREFIX + "resource-core.readonly", OR12_SCOPE_PREFIX + "resource.readonly"
+    ops = [Op("/resources", "getAllResources", (core, every), "resources", "resource", True),
+           Op("/resources/{sourcedId}", "getResource", (core, every), "resource", "resource", False)]
+    ops += [Op(template, operation, (every,), "resources", "resource", True)
+            for template, operation, _collection, _param in RESOURCE_NESTED]
+    return service_document(
+        title="OneRoster 1.2 Resources Service (as edcert certifies it)", server="/ims/oneroster/resources/v1p2",
+        description="Written by edcert from the OneRoster 1.2 Resources REST binding and its OpenAPI facts; "
+                    "generated from edcert.conformance.oneroster_resources._fixtures.RESOURCE.",
+        shapes={"resource": RESOURCE}, ops=ops,
+        scopes={core: "Core resources (read).", every: "All resources (read)."})
+
+
+GENERATORS: dict[str, Callable[[], JSON]] = {ROSTERING_12: rostering_12, GRADEBOOK_12: gradebook_12,
+                                             RESOURCES_12: resources_12}
 
 
 def dumps(document: JSON) -> str:
@@ -253,8 +333,9 @@ def stored(name: str) -> JSON:
     return document
 
 
-if __name__ == "__main__":  # regenerate the stored document
-    target = resources.files("edcert.fixtures").joinpath("specs", ROSTERING_12)
-    sys.stdout.write(f"writing {target}\n")
-    with resources.as_file(target) as path:
-        path.write_text(dumps(rostering_12()), encoding="utf-8")
+if __name__ == "__main__":  # regenerate the stored documents
+    for _name, _generate in GENERATORS.items():
+        _target = resources.files("edcert.fixtures").joinpath("specs", _name)
+        sys.stdout.write(f"writing {_target}\n")
+        with resources.as_file(_target) as _path:
+            _path.write_text(dumps(_generate()), encoding="utf-8")
