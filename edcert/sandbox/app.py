@@ -102,7 +102,7 @@ def create_app(
 async def _not_found(request: Request, exc: Exception) -> Response:
     # A path no mount matches (e.g. a sourcedId holding a newline, which a Mount's pattern does not cross)
     # still lies under a service's base: answer there as that service would, not with Starlette's plain text.
-    if request.url.path.startswith(ROSTERING_BASE + "/"):
+    if request.url.path.startswith(tuple(base + "/" for base in (ROSTERING_BASE, GRADEBOOK_BASE, RESOURCES_BASE))):
         payload = {"imsx_codeMajor": "failure", "imsx_severity": "error", "imsx_description": "unknown object",
                    "imsx_CodeMinor": {"imsx_codeMinorField": [{"imsx_codeMinorFieldName": "TargetEndSystem",
                                                                 "imsx_codeMinorFieldValue": "unknownobject"}]}}
