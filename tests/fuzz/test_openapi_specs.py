@@ -4,7 +4,15 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from edcert.conformance.fuzz._openapi import GENERATORS, GRADEBOOK_12, RESOURCES_12, ROSTERING_12, dumps, stored
+from edcert.conformance.fuzz._openapi import (
+    GENERATORS,
+    GRADEBOOK_12,
+    RESOURCES_12,
+    ROSTERING_11,
+    ROSTERING_12,
+    dumps,
+    stored,
+)
 from edcert.conformance.oneroster import models
 from edcert.conformance.oneroster_gradebook import _models as gradebook
 from edcert.conformance.oneroster_resources._fixtures import RESOURCE
@@ -75,3 +83,23 @@ def test_resources_document_describes_its_5_reads_from_the_resource_model() -> N
     schema = stored(RESOURCES_12)["components"]["schemas"]["resource"]
     assert set(schema["properties"]) == set(RESOURCE.props)
     assert schema["required"] == ["sourcedId", "status", "dateLastModified", "vendorResourceId"]
+
+
+def test_v1p1_document_says_oauth1_the_1p1_user_and_the_status_envelope() -> None:
+    from edcert.conformance.oneroster11 import models as v1p1
+
+    doc = stored(ROSTERING_11)
+    assert doc["servers"] == [{"url": "/ims/oneroster/v1p1"}] and doc["info"]["version"] == "1.1"
+    assert doc["components"]["securitySchemes"] == {"OAuth1": {
+        "type": "http", "scheme": "OAuth", "description": "OAuth 1.0a signed requests (HMAC-SHA256), RFC 5849."}}
+    operations = [op for item in doc["paths"].values() for op in item.values()]
+    assert len(operations) == 41 and all(op["security"] == [{"OAuth1": []}] for op in operations)
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["user"]["properties"]) == set(v1p1.USER.props)
+    assert {"role", "orgs", "username"} <= set(schemas["user"]["required"])
+    assert "roles" not in schemas["user"]["properties"]
+    assert schemas["demographics"]["properties"]["sex"]["enum"] == ["male", "female"]
+    users = doc["paths"]["/users"]["get"]["responses"]
+    assert users["404" if "404" in users else "400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/imsx_StatusInfoSet"}
+    assert "statusInfoSet" in users["200"]["content"]["application/json"]["schema"]["properties"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -30,7 +30,9 @@ JSON = dict[str, Any]
 ROSTERING_12 = "oneroster-1.2-rostering.json"
 GRADEBOOK_12 = "oneroster-gradebook-1.2.json"
 RESOURCES_12 = "oneroster-resources-1.2.json"
+ROSTERING_11 = "oneroster-1.1-rostering.json"
 STATUS_SCHEMA = "imsx_StatusInfo"
+STATUS_SET_11 = "imsx_StatusInfoSet"
 CODE_MINOR_VALUES = (
     "fullsuccess", "invalid_filter_field", "invalid_selection_field", "invaliddata", "unauthorisedrequest",
     "forbidden", "server_busy", "unknownobject", "internal_server_error",
@@ -119,9 +121,9 @@ def _shape(shape: models.Shape) -> JSON:
     return out
 
 
-def _status_schema() -> JSON:
+def _status_schema(code_minors: tuple[str, ...] = CODE_MINOR_VALUES, *, v1p1: bool = False) -> JSON:
     text = {"type": "string"}
-    return {
+    out: JSON = {
         "type": "object",
         "required": ["imsx_codeMajor", "imsx_severity"],
         "additionalProperties": False,
@@ -137,18 +139,27 @@ def _status_schema() -> JSON:
                               "additionalProperties": False,
                               "properties": {"imsx_codeMinorFieldName": text,
                                              "imsx_codeMinorFieldValue": {"type": "string",
-                                                                          "enum": list(CODE_MINOR_VALUES)}}},
+                                                                          "enum": list(code_minors)}}},
                 }},
             },
         },
     }
+    if v1p1:  # 1.1 providers spell it imsx_CodeMinor or imsx_codeMinor; neither is required there
+        out["required"] = ["imsx_codeMajor", "imsx_severity"]
+        out["properties"]["imsx_codeMinor"] = out["properties"]["imsx_CodeMinor"]
+    return out
 
 
-def _errors(*, not_found: bool) -> JSON:
+def _status_set_11() -> JSON:
+    return {"type": "object", "required": ["statusInfoSet"], "additionalProperties": False,
+            "properties": {"statusInfoSet": {"type": "array", "minItems": 1, "items": _ref(STATUS_SCHEMA)}}}
+
+
+def _errors(*, not_found: bool, status: str = STATUS_SCHEMA) -> JSON:
     codes = dict(ERROR_STATUSES)
     if not_found:
         codes["404"] = "No object with this sourcedId."
-    return {code: {"description": text, "content": {"application/json": {"schema": _ref(STATUS_SCHEMA)}}}
+    return {code: {"description": text, "content": {"application/json": {"schema": _ref(status)}}}
             for code, text in sorted(codes.items())}
 
 
@@ -183,7 +194,7 @@ def _path_param(name: str) -> JSON:
 
 
 def _operation(op_id: str, summary: str, scopes: list[str], key: str, item: str, *, many: bool,
-               path_params: list[str], nested: bool = False) -> JSON:
+               path_params: list[str], nested: bool = False, v1p1: bool = False) -> JSON:
     params: list[JSON] = [_path_param(p) for p in path_params]
     params += [_ref_param(p) for p in (COLLECTION_PARAMS if many else ("fields",))]
     body: JSON = {"type": "array", "items": _ref(item)} if many else _ref(item)
@@ -191,12 +202,16 @@ def _operation(op_id: str, summary: str, scopes: list[str], key: str, item: str,
                 "content": {"application/json": {"schema": {
                     "type": "object", "required": [key], "additionalProperties": False,
                     "properties": {key: body}}}}}
+    if v1p1:  # 1.1 lets a provider answer 200 with its records and a statusInfoSet warning beside them
+        ok["content"]["application/json"]["schema"]["properties"]["statusInfoSet"] = {
+            "type": "array", "items": _ref(STATUS_SCHEMA)}
     if many:
         ok["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in _PAGING_HEADERS}
     return {
         "operationId": op_id, "summary": summary, "parameters": params,
-        "security": [{"OAuth2CC": [scope]} for scope in scopes],
-        "responses": {"200": ok, **_errors(not_found=path_params != [] or nested)},
+        "security": [{"OAuth1": []}] if v1p1 else [{"OAuth2CC": [scope]} for scope in scopes],
+        "responses": {"200": ok, **_errors(not_found=path_params != [] or nested,
+                                           status=STATUS_SET_11 if v1p1 else STATUS_SCHEMA)},
     }
 
 
@@ -223,10 +238,20 @@ def _references(schemas: JSON) -> set[str]:
 
 
 def service_document(*, title: str, server: str, description: str, shapes: dict[str, models.Shape],
-                     ops: list[Op], scopes: dict[str, str]) -> JSON:
-    """An OpenAPI 3.0 document of OneRoster 1.2 GET operations over ``shapes`` (schema name -> model)."""
+                     ops: list[Op], scopes: dict[str, str], version: str = "1.2") -> JSON:
+    """An OpenAPI 3.0 document of OneRoster GET operations over ``shapes`` (schema name -> model).
+
+    1.2 documents say OAuth 2.0 client credentials with scopes and the bare status payload; a 1.1 document
+    says OAuth 1.0a (an ``Authorization: OAuth ...`` header, RFC 5849) and the ``statusInfoSet`` envelope.
+    """
+    v1p1 = version == "1.1"
     records: JSON = {name: _shape(shape) for name, shape in shapes.items()}
     schemas: JSON = {STATUS_SCHEMA: _status_schema()}
+    if v1p1:
+        from edcert.conformance.oneroster11._common import CODE_MINORS
+
+        schemas = {STATUS_SCHEMA: _status_schema(tuple(sorted(CODE_MINORS)), v1p1=True),
+                   STATUS_SET_11: _status_set_11()}
     for ref_type, name in _GUIDREF_NAMES.items():
         if name in _references(records):
             schemas[f"{name}GUIDRef"] = _guidref_schema(ref_type)
@@ -236,28 +261,32 @@ def service_document(*, title: str, server: str, description: str, shapes: dict[
         names = [part[1:-1] for part in op.path.split("/") if part.startswith("{")]
         paths[op.path] = {"get": _operation(op.operation_id, f"GET {op.path}" if names and op.many else
                                             ("All " if op.many else "One of ") + op.path.split("/")[1],
-                                            list(op.scopes), op.key, op.item, many=op.many, path_params=names)}
+                                            list(op.scopes), op.key, op.item, many=op.many, path_params=names,
+                                            v1p1=v1p1)}
     used = sorted({s for op in ops for s in op.scopes})
+    security: JSON = {"OAuth2CC": {"type": "oauth2", "description": "OAuth 2.0 client credentials.",
+                                   "flows": {"clientCredentials": {
+                                       "tokenUrl": "https://oneroster.example/oauth/token",
+                                       "scopes": {s: scopes[s] for s in used}}}}}
+    if v1p1:
+        security = {"OAuth1": {"type": "http", "scheme": "OAuth",
+                               "description": "OAuth 1.0a signed requests (HMAC-SHA256), RFC 5849."}}
     return {
         "openapi": "3.0.3",
-        "info": {"title": title, "version": "1.2", "description": description},
+        "info": {"title": title, "version": version, "description": description},
         "servers": [{"url": server}],
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
             "parameters": _PARAMS,
             "headers": _PAGING_HEADERS,
-            "securitySchemes": {"OAuth2CC": {"type": "oauth2", "description": "OAuth 2.0 client credentials.",
-                                             "flows": {"clientCredentials": {
-                                                 "tokenUrl": "https://oneroster.example/oauth/token",
-                                                 "scopes": {s: scopes[s] for s in used}}}}},
+            "securitySchemes": security,
         },
     }
 
 
-def rostering_12() -> JSON:
-    """The OpenAPI 3.0 document of the 41 OneRoster 1.2 Rostering GET operations."""
-    shapes = {SINGLE_KEYS[endpoint]: shape for endpoint, shape in models.SHAPES.items()}
+def _rostering_ops() -> list[Op]:
+    """The 41 Rostering GET operations (1.2 scopes; 1.1 has the same operations)."""
     ops: list[Op] = []
     for endpoint, (get_all, get_one) in OPERATIONS.items():
         scopes = (SCOPE_DEMOGRAPHICS,) if endpoint == "demographics" else (SCOPE_CORE, SCOPE_ROSTER)
@@ -266,6 +295,13 @@ def rostering_12() -> JSON:
         ops.append(Op(f"/{endpoint}/{{sourcedId}}", get_one, scopes, item, item, False))
     ops += [Op(op.template, op.operation, (SCOPE_ROSTER,), COLLECTION_KEYS[op.lists], SINGLE_KEYS[op.lists], True)
             for op in NESTED]
+    return ops
+
+
+def rostering_12() -> JSON:
+    """The OpenAPI 3.0 document of the 41 OneRoster 1.2 Rostering GET operations."""
+    shapes = {SINGLE_KEYS[endpoint]: shape for endpoint, shape in models.SHAPES.items()}
+    ops = _rostering_ops()
     return service_document(
         title="OneRoster 1.2 Rostering Service (as edcert certifies it)", server="/ims/oneroster/rostering/v1p2",
         description="Written by edcert from the OneRoster 1.2 Rostering REST binding and its OpenAPI facts; "
@@ -273,6 +309,20 @@ def rostering_12() -> JSON:
         shapes=shapes, ops=ops,
         scopes={SCOPE_CORE: "Core rostering (read).", SCOPE_ROSTER: "All rostering (read).",
                 SCOPE_DEMOGRAPHICS: "Demographics (read)."})
+
+
+def rostering_11() -> JSON:
+    """The OpenAPI 3.0 document of the 41 OneRoster 1.1 Rostering GET operations (the 1.2 operations, the
+    1.1 models of :mod:`edcert.conformance.oneroster11.models`, OAuth 1.0a, the statusInfoSet envelope)."""
+    from edcert.conformance.oneroster11.models import SHAPES_V1P1
+
+    ops = [replace(op, scopes=()) for op in _rostering_ops()]
+    return service_document(
+        title="OneRoster 1.1 Rostering Service (as edcert certifies it)", server="/ims/oneroster/v1p1",
+        description="Written by edcert from the OneRoster 1.1 Rostering REST binding; generated from "
+                    "edcert.conformance.oneroster11.models (1.1 user: role, orgs, username).",
+        shapes={SINGLE_KEYS[endpoint]: shape for endpoint, shape in SHAPES_V1P1.items()}, ops=ops, scopes={},
+        version="1.1")
 
 
 def gradebook_12() -> JSON:
@@ -319,7 +369,7 @@ def resources_12() -> JSON:
 
 
 GENERATORS: dict[str, Callable[[], JSON]] = {ROSTERING_12: rostering_12, GRADEBOOK_12: gradebook_12,
-                                             RESOURCES_12: resources_12}
+                                             RESOURCES_12: resources_12, ROSTERING_11: rostering_11}
 
 
 def dumps(document: JSON) -> str:
