@@ -97,11 +97,12 @@ REQUIREMENT_SUFFIXES = {
 
 def declare_fuzz_checks(namespace: dict[str, Any], *, prefix: str, standard: str, ref: str,
                         report_of: Callable[[pytest.FixtureRequest], FuzzReport],
-                        remediation: dict[str, str] | None = None) -> None:
+                        remediation: dict[str, str] | None = None, requirements: dict[str, str] | None = None) -> None:
     """Declare ``<prefix>-FUZZ-001..007`` (one per schemathesis check) into a check module's ``namespace``.
 
     ``report_of`` gives the standard's fuzz run (shared by the checks, once per run); ``remediation``
-    replaces a check's remediation where the standard words it differently.
+    replaces a check's remediation where the standard words it differently, ``requirements`` a requirement
+    suffix where the standard names it differently.
     """
     for number, spec in enumerate(FUZZ_CHECKS, start=1):
         def fuzz_check(request: pytest.FixtureRequest, _spec: FuzzCheck = spec) -> None:
@@ -113,5 +114,5 @@ def declare_fuzz_checks(namespace: dict[str, Any], *, prefix: str, standard: str
             id=f"{prefix}-FUZZ-{number:03d}", standard=standard, category="fuzz", level="recommended",
             title=spec.title + f" (schemathesis {spec.name})", why=spec.why,
             remediation=(remediation or {}).get(spec.name, spec.remediation), ref=ref, tags=(PHASE_TAG,),
-            requirements=(f"{prefix}-REQ-{REQUIREMENT_SUFFIXES[spec.name]}",),
+            requirements=(f"{prefix}-REQ-{(requirements or REQUIREMENT_SUFFIXES)[spec.name]}",),
         )(fuzz_check)
