@@ -5,7 +5,7 @@ Each trips the fuzz-phase check (``OR12-FUZZ-...``, ``ORGB12-FUZZ-...``, ``ORRS1
 none trips a conformance check, because the conformance checks never send these values. Read in
 ``sandbox/oneroster/app.py`` through ``OneRosterProvider.fuzz_faulty`` (Gradebook and Resources share the
 query engine: the same defects exist once per service). ``ignored_auth`` of the two services is tripped
-by their ``auth.no-token-accepted`` faults (``CASCADES``).
+by their ``auth.no-token-accepted`` (1.1: ``auth.unsigned-accepted``) faults (``CASCADES``).
 """
 from __future__ import annotations
 
@@ -59,9 +59,11 @@ def _service_faults(service: str, standard: str, prefix: str) -> tuple[Fault, ..
                        trips=(f"{prefix}-FUZZ-{number:03d}",)) for name, number in shared.items())
 
 
-# (fault prefix, standard, check prefix)
-SERVICES = (("gradebook", "oneroster-gradebook-1.2", "ORGB12"), ("resources", "oneroster-resources-1.2", "ORRS12"))
+# (fault prefix, standard, check prefix): OneRoster 1.1's provider reads "oneroster.X" as "oneroster11.X"
+SERVICES = (("gradebook", "oneroster-gradebook-1.2", "ORGB12"), ("resources", "oneroster-resources-1.2", "ORRS12"),
+            ("oneroster11", "oneroster-1.1", "OR11"))
 FAULTS += tuple(fault for service in SERVICES for fault in _service_faults(*service))
 # a service that serves without a token is what ignored_auth finds too
 CASCADES: dict[str, tuple[str, ...]] = {"gradebook.auth.no-token-accepted": ("ORGB12-FUZZ-006",),
-                                        "resources.auth.no-token-accepted": ("ORRS12-FUZZ-006",)}
+                                        "resources.auth.no-token-accepted": ("ORRS12-FUZZ-006",),
+                                        "oneroster11.auth.unsigned-accepted": ("OR11-FUZZ-006",)}

@@ -15,6 +15,7 @@ from edcert.harness.scorecard import Outcome
 from edcert.harness.suites import load_all_checks
 from edcert.sandbox import FAULTS
 from edcert.sandbox.fuzz_faults import DISCOVERY_PATH
+from edcert.sandbox.oneroster.app_v1p1 import V1P1_BASE
 from edcert.sandbox.oneroster.services import GRADEBOOK_BASE, RESOURCES_BASE
 from tests.sandbox_run import run_sandbox
 from tests.test_fault_matrix import not_passed
@@ -48,6 +49,7 @@ def test_conformant_sandbox_has_no_fuzz_failure_over_1000_generated_requests() -
     assert generated(ROSTERING_BASE) >= 1000
     assert generated(GRADEBOOK_BASE) >= 400  # 19 operations
     assert generated(RESOURCES_BASE) >= 100  # 5 operations
+    assert generated(V1P1_BASE) >= 400  # 41 operations, each request signed with OAuth 1.0a
     assert sc.complete
     # the fuzz phase alone runs no required check, so it certifies nothing: the gate says so
     assert {s.verdict for s in sc.standards} == {"not_certified"}
