@@ -101,13 +101,17 @@ def create_app(
     return app
 
 
+_UNKNOWN_OBJECT = {"imsx_codeMajor": "failure", "imsx_severity": "error", "imsx_description": "unknown object",
+                   "imsx_CodeMinor": {"imsx_codeMinorField": [{"imsx_codeMinorFieldName": "TargetEndSystem",
+                                                               "imsx_codeMinorFieldValue": "unknownobject"}]}}
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
     # A path no mount matches (e.g. a sourcedId holding a newline, which a Mount's pattern does not cross)
     # still lies under a service's base: answer there as that service would, not with Starlette's plain text.
-    if request.url.path.startswith(ROSTERING_BASE + "/"):
-        payload = {"imsx_codeMajor": "failure", "imsx_severity": "error", "imsx_description": "unknown object",
-                   "imsx_CodeMinor": {"imsx_codeMinorField": [{"imsx_codeMinorFieldName": "TargetEndSystem",
-                                                                "imsx_codeMinorFieldValue": "unknownobject"}]}}
-        return JSONResponse(payload, status_code=404)
+    if request.url.path.startswith(tuple(base + "/" for base in (ROSTERING_BASE, GRADEBOOK_BASE, RESOURCES_BASE))):
+        return JSONResponse(_UNKNOWN_OBJECT, status_code=404)
+    if request.url.path.startswith(V1P1_BASE + "/"):  # 1.1 wraps its status in statusInfoSet
+        return JSONResponse({"statusInfoSet": [_UNKNOWN_OBJECT]}, status_code=404)
     detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
     return PlainTextResponse(detail, status_code=404)

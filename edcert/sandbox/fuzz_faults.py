@@ -1,9 +1,11 @@
 """Faults only generated requests find: schema-visible defects behind parameter values no
 hand-written check sends (an odd ``sort``, a huge ``limit`` or ``offset``, a malformed ``filter``).
 
-Each trips the fuzz-phase check (``OR12-FUZZ-...``) it names; none trips a conformance check, because
-the conformance checks never send these values. Read in ``sandbox/oneroster/app.py`` through
-``state.faulty(name)``.
+Each trips the fuzz-phase check (``OR12-FUZZ-...``, ``ORGB12-FUZZ-...``, ``ORRS12-FUZZ-...``) it names;
+none trips a conformance check, because the conformance checks never send these values. Read in
+``sandbox/oneroster/app.py`` through ``OneRosterProvider.fuzz_faulty`` (Gradebook and Resources share the
+query engine: the same defects exist once per service). ``ignored_auth`` of the two services is tripped
+by their ``auth.no-token-accepted`` (1.1: ``auth.unsigned-accepted``) faults (``CASCADES``).
 """
 from __future__ import annotations
 
@@ -37,10 +39,31 @@ FAULTS: tuple[Fault, ...] = (
           "GET /gradingPeriods answers without any access token.",
           trips=("OR12-FUZZ-006",)),
     Fault("oneroster.fuzz.invalid-limit-accepted", _OR12,
-          "A limit that is not an integer >= 1 (0, -3, abc) is replaced by the default instead of answering 400.",
+          "A limit, offset or orderBy outside its documented values (limit 0, offset -3, orderBy up) is replaced by "
+          "its default instead of answering 400.",
           trips=("OR12-FUZZ-007",)),
     Fault("oneroster.ownspec.document-omits-400", _OR12,
           "The sandbox's published OpenAPI document leaves out the 400 answers the service gives to bad "
           "parameters.",
           trips=("OR12-OWN-001",)),
 )
+
+
+def _service_faults(service: str, standard: str, prefix: str) -> tuple[Fault, ...]:
+    """The query-engine faults of Rostering, once more for a service that shares its engine."""
+    shared = {"server-error-on-odd-sort": 1, "undocumented-status-on-huge-offset": 2,
+              "text-content-type-on-malformed-filter": 3, "big-page-drops-status": 4,
+              "total-count-not-a-number": 5, "invalid-limit-accepted": 7}
+    sentences = {f.name.rsplit(".", 1)[1]: f.sentence for f in FAULTS}
+    return tuple(Fault(f"{service}.fuzz.{name}", standard, f"{standard}: {sentences[name]}",
+                       trips=(f"{prefix}-FUZZ-{number:03d}",)) for name, number in shared.items())
+
+
+# (fault prefix, standard, check prefix): OneRoster 1.1's provider reads "oneroster.X" as "oneroster11.X"
+SERVICES = (("gradebook", "oneroster-gradebook-1.2", "ORGB12"), ("resources", "oneroster-resources-1.2", "ORRS12"),
+            ("oneroster11", "oneroster-1.1", "OR11"))
+FAULTS += tuple(fault for service in SERVICES for fault in _service_faults(*service))
+# a service that serves without a token is what ignored_auth finds too
+CASCADES: dict[str, tuple[str, ...]] = {"gradebook.auth.no-token-accepted": ("ORGB12-FUZZ-006",),
+                                        "resources.auth.no-token-accepted": ("ORRS12-FUZZ-006",),
+                                        "oneroster11.auth.unsigned-accepted": ("OR11-FUZZ-006",)}

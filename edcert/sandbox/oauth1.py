@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_HMAC_SHA256, RequestValidator, SignatureOnlyEndpoint
+from oauthlib.oauth1.rfc5849.errors import OAuth1Error
 
 TIMESTAMP_WINDOW = 300  # seconds either side of the server's clock
 _DUMMY_CLIENT = "edcert-dummy-client"
@@ -96,7 +97,10 @@ class OAuth1Verifier:
         """Is this request signed by the consumer, fresh and not replayed?"""
         if self.faulty("spaces-encoded-as-plus"):
             url = _plus_for_spaces(url)
-        valid, request = self._endpoint.validate_request(url, method, None, headers)
+        try:
+            valid, request = self._endpoint.validate_request(url, method, None, headers)
+        except (ValueError, OAuth1Error):  # an Authorization header that does not parse is no signature
+            return Verdict(False, "parameter_absent")
         if valid:
             return Verdict(True)
         if request is None:

@@ -1,19 +1,32 @@
 """The OpenAPI descriptions edcert ships are valid OpenAPI and agree with edcert's entity models."""
 from __future__ import annotations
 
+import pytest
 from openapi_spec_validator import validate
 
-from edcert.conformance.fuzz._openapi import ROSTERING_12, dumps, rostering_12, stored
+from edcert.conformance.fuzz._openapi import (
+    GENERATORS,
+    GRADEBOOK_12,
+    RESOURCES_12,
+    ROSTERING_11,
+    ROSTERING_12,
+    dumps,
+    stored,
+)
 from edcert.conformance.oneroster import models
+from edcert.conformance.oneroster_gradebook import _models as gradebook
+from edcert.conformance.oneroster_resources._fixtures import RESOURCE
 
 
-def test_stored_rostering_document_is_generated_from_the_models() -> None:
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_stored_document_is_generated_from_the_models(name: str) -> None:
     # regenerate with: python -m edcert.conformance.fuzz._openapi
-    assert dumps(stored(ROSTERING_12)) == dumps(rostering_12())
+    assert dumps(stored(name)) == dumps(GENERATORS[name]())
 
 
-def test_rostering_document_is_valid_openapi() -> None:
-    validate(stored(ROSTERING_12))  # raises on any violation of the OpenAPI 3.0 schema
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_stored_document_is_valid_openapi(name: str) -> None:
+    validate(stored(name))  # raises on any violation of the OpenAPI 3.0 schema
 
 
 def test_rostering_document_describes_the_41_operations_with_scopes() -> None:
@@ -38,3 +51,55 @@ def test_every_model_property_and_requirement_is_in_the_document() -> None:
         assert schema["additionalProperties"] is False
     assert schemas["user"]["properties"]["enabledUser"]["enum"] == ["true", "false"]
     assert schemas["class"]["properties"]["terms"]["minItems"] == 1
+
+
+def _scopes(name: str) -> dict[str, list[str]]:
+    operations = [op for item in stored(name)["paths"].values() for op in item.values()]
+    assert all(set(item) == {"get"} for item in stored(name)["paths"].values())  # reads only
+    return {op["operationId"]: [s["OAuth2CC"][0].rsplit("/", 1)[1] for s in op["security"]] for op in operations}
+
+
+def test_gradebook_document_describes_its_19_reads_from_the_gradebook_models() -> None:
+    scopes = _scopes(GRADEBOOK_12)
+    assert len(scopes) == 19
+    assert scopes["getAllLineItems"] == ["gradebook-core.readonly", "gradebook.readonly"]
+    assert scopes["getAssessmentResult"] == ["assessment.readonly"]
+    assert scopes["getResultsForStudentForClass"] == ["gradebook.readonly"]
+    schemas = stored(GRADEBOOK_12)["components"]["schemas"]
+    for _collection, single, shape, _many, _one in gradebook.ENTITIES.values():
+        assert set(schemas[single]["properties"]) == set(shape.props), single
+        assert set(schemas[single].get("required", [])) == {n for n, p in shape.props.items() if p.required}
+    assert schemas["result"]["properties"]["score"] == {"type": "number", "nullable": True}
+    assert schemas["scoreScale"]["properties"]["scoreScaleValue"]["minItems"] == 1
+    assert schemas["lineItem"]["properties"]["category"] == {"$ref": "#/components/schemas/CategoryGUIDRef"}
+
+
+def test_resources_document_describes_its_5_reads_from_the_resource_model() -> None:
+    scopes = _scopes(RESOURCES_12)
+    assert scopes == {"getAllResources": ["resource-core.readonly", "resource.readonly"],
+                      "getResource": ["resource-core.readonly", "resource.readonly"],
+                      "getResourcesForClass": ["resource.readonly"], "getResourcesForCourse": ["resource.readonly"],
+                      "getResourcesForUser": ["resource.readonly"]}
+    schema = stored(RESOURCES_12)["components"]["schemas"]["resource"]
+    assert set(schema["properties"]) == set(RESOURCE.props)
+    assert schema["required"] == ["sourcedId", "status", "dateLastModified", "vendorResourceId"]
+
+
+def test_v1p1_document_says_oauth1_the_1p1_user_and_the_status_envelope() -> None:
+    from edcert.conformance.oneroster11 import models as v1p1
+
+    doc = stored(ROSTERING_11)
+    assert doc["servers"] == [{"url": "/ims/oneroster/v1p1"}] and doc["info"]["version"] == "1.1"
+    assert doc["components"]["securitySchemes"] == {"OAuth1": {
+        "type": "http", "scheme": "OAuth", "description": "OAuth 1.0a signed requests (HMAC-SHA256), RFC 5849."}}
+    operations = [op for item in doc["paths"].values() for op in item.values()]
+    assert len(operations) == 41 and all(op["security"] == [{"OAuth1": []}] for op in operations)
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["user"]["properties"]) == set(v1p1.USER.props)
+    assert {"role", "orgs", "username"} <= set(schemas["user"]["required"])
+    assert "roles" not in schemas["user"]["properties"]
+    assert schemas["demographics"]["properties"]["sex"]["enum"] == ["male", "female"]
+    users = doc["paths"]["/users"]["get"]["responses"]
+    assert users["404" if "404" in users else "400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/imsx_StatusInfoSet"}
+    assert "statusInfoSet" in users["200"]["content"]["application/json"]["schema"]["properties"]

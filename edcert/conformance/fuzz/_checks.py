@@ -1,9 +1,14 @@
 """Turning a fuzz run's verdicts into scorecard checks (one check per schemathesis check)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import pytest
 
 from edcert.conformance.fuzz._engine import FuzzReport
+from edcert.harness import check
 from edcert.harness.errors import Failure, NotApplicable
 
 PHASE_TAG = "phase:fuzz"
@@ -76,3 +81,38 @@ def judge(report: FuzzReport, check: FuzzCheck) -> None:
         expected=check.expected, received=f"{first.title} ({first.detail})",
         exchanges=[f.exchange for f in verdict.findings if f.exchange is not None],
     )
+
+
+# the requirement (table suffix after ``<PREFIX>-REQ-``) each schemathesis check enforces, for every standard
+REQUIREMENT_SUFFIXES = {
+    "not_a_server_error": "FUZZ-NO-SERVER-ERROR",
+    "status_code_conformance": "FUZZ-DOCUMENTED-STATUS",
+    "content_type_conformance": "FUZZ-CONTENT-TYPE",
+    "response_schema_conformance": "FUZZ-RESPONSE-SCHEMA",
+    "response_headers_conformance": "FUZZ-RESPONSE-HEADERS",
+    "ignored_auth": "AUTH-BEARER",
+    "negative_data_rejection": "FUZZ-REJECT-INVALID",
+}
+
+
+def declare_fuzz_checks(namespace: dict[str, Any], *, prefix: str, standard: str, ref: str,
+                        report_of: Callable[[pytest.FixtureRequest], FuzzReport],
+                        remediation: dict[str, str] | None = None, requirements: dict[str, str] | None = None) -> None:
+    """Declare ``<prefix>-FUZZ-001..007`` (one per schemathesis check) into a check module's ``namespace``.
+
+    ``report_of`` gives the standard's fuzz run (shared by the checks, once per run); ``remediation``
+    replaces a check's remediation where the standard words it differently, ``requirements`` a requirement
+    suffix where the standard names it differently.
+    """
+    for number, spec in enumerate(FUZZ_CHECKS, start=1):
+        def fuzz_check(request: pytest.FixtureRequest, _spec: FuzzCheck = spec) -> None:
+            judge(report_of(request), _spec)
+
+        name = f"check_{prefix.lower()}_fuzz_{spec.name}"
+        fuzz_check.__name__ = fuzz_check.__qualname__ = name
+        namespace[name] = check(
+            id=f"{prefix}-FUZZ-{number:03d}", standard=standard, category="fuzz", level="recommended",
+            title=spec.title + f" (schemathesis {spec.name})", why=spec.why,
+            remediation=(remediation or {}).get(spec.name, spec.remediation), ref=ref, tags=(PHASE_TAG,),
+            requirements=(f"{prefix}-REQ-{(requirements or REQUIREMENT_SUFFIXES)[spec.name]}",),
+        )(fuzz_check)

@@ -240,8 +240,10 @@ def fuzz(document: dict[str, Any], *, base_url: str, client: VendorClient, confi
             return
         report.cases += 1
         own = exchange_of(transport.sent[-1])
-        token = getattr(client.auth, "access_token", None)
-        headers = {"Authorization": f"Bearer {token}"} if token else None
+        # the credentials the request really carried (a bearer token, an OAuth 1.0a signature): schemathesis
+        # needs them to tell explicit from generated auth, and probes without them
+        sent_auth = transport.sent[-1].request.headers.get("authorization")
+        headers = {"Authorization": sent_auth} if sent_auth else None
         negative = case.meta is not None and case.meta.generation.mode is GenerationMode.NEGATIVE
         for name in checks:
             if name == "negative_data_rejection" and not negative:

@@ -23,10 +23,15 @@ def settings_of(request: pytest.FixtureRequest, allow_writes: bool) -> FuzzSetti
 @pytest.fixture(scope="session")
 def oneroster_fuzz(request: pytest.FixtureRequest, oneroster: OneRosterSession) -> FuzzReport:
     """The OneRoster 1.2 provider fuzzed against edcert's OpenAPI description of Rostering, once per run."""
-    config = settings_of(request, oneroster.config.allow_writes)
-    report: FuzzReport = oneroster.state.resource(
-        "fuzz:oneroster-1.2",
-        lambda: fuzz(stored(ROSTERING_12), base_url=oneroster.base, client=oneroster.client, config=config),
+    return service_fuzz(request, oneroster, ROSTERING_12)
+
+
+def service_fuzz(request: pytest.FixtureRequest, session: OneRosterSession, document: str) -> FuzzReport:
+    """``session``'s service fuzzed against the stored OpenAPI ``document``, once per run."""
+    config = settings_of(request, session.config.allow_writes)
+    report: FuzzReport = session.state.resource(
+        f"fuzz:{document}",
+        lambda: fuzz(stored(document), base_url=session.base, client=session.client, config=config),
     )
     return report
 

@@ -1,9 +1,9 @@
-"""The OpenAPI 3 description of OneRoster 1.2 Rostering, generated from edcert's own entity models.
+"""The OpenAPI 3 descriptions of the OneRoster 1.2 services, generated from edcert's own entity models.
 
-The document in ``edcert/fixtures/specs/oneroster-1.2-rostering.json`` is the output of
-:func:`rostering_12` (``python -m edcert.conformance.fuzz._openapi`` rewrites it); a test keeps the
-file and the generator equal, so the fuzz phase and the data-model checks can never disagree about
-what a record may look like.
+The documents in ``edcert/fixtures/specs/`` (Rostering, Gradebook, Resources) are the output of the
+generators of :data:`GENERATORS` (``python -m edcert.conformance.fuzz._openapi`` rewrites them); a test
+keeps the files and the generators equal, so the fuzz phase and the data-model checks can never
+disagree about what a record may look like.
 
 Choices (the same as :mod:`edcert.conformance.oneroster.models`, which the data-model checks use):
 
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -26,7 +28,11 @@ from edcert.harness.config import OR12_SCOPE_PREFIX
 
 JSON = dict[str, Any]
 ROSTERING_12 = "oneroster-1.2-rostering.json"
+GRADEBOOK_12 = "oneroster-gradebook-1.2.json"
+RESOURCES_12 = "oneroster-resources-1.2.json"
+ROSTERING_11 = "oneroster-1.1-rostering.json"
 STATUS_SCHEMA = "imsx_StatusInfo"
+STATUS_SET_11 = "imsx_StatusInfoSet"
 CODE_MINOR_VALUES = (
     "fullsuccess", "invalid_filter_field", "invalid_selection_field", "invaliddata", "unauthorisedrequest",
     "forbidden", "server_busy", "unknownobject", "internal_server_error",
@@ -43,7 +49,8 @@ SCOPE_CORE = OR12_SCOPE_PREFIX + "roster-core.readonly"
 SCOPE_ROSTER = OR12_SCOPE_PREFIX + "roster.readonly"
 SCOPE_DEMOGRAPHICS = OR12_SCOPE_PREFIX + "roster-demographics.readonly"
 _GUIDREF_NAMES = {"org": "Org", "user": "User", "class": "Class", "course": "Course",
-                  "academicSession": "AcademicSession", "resource": "Resource"}
+                  "academicSession": "AcademicSession", "resource": "Resource", "category": "Category",
+                  "lineItem": "LineItem", "scoreScale": "ScoreScale", "assessmentLineItem": "AssessmentLineItem"}
 
 
 def _ref(name: str) -> JSON:
@@ -85,6 +92,8 @@ def _property(prop: models.Prop) -> JSON:
             out = {"type": "string", "anyOf": [{"enum": list(prop.values)}, {"pattern": models.EXT_RE.pattern}]}
         else:
             out = {"type": "string", "enum": list(prop.values)}
+    elif kind is models.Kind.NUMBER:
+        out = {"type": "number"}
     elif kind is models.Kind.BOOL:
         out = {"type": "string", "enum": ["true", "false"]}
     elif kind is models.Kind.STATUS:
@@ -112,9 +121,9 @@ def _shape(shape: models.Shape) -> JSON:
     return out
 
 
-def _status_schema() -> JSON:
+def _status_schema(code_minors: tuple[str, ...] = CODE_MINOR_VALUES, *, v1p1: bool = False) -> JSON:
     text = {"type": "string"}
-    return {
+    out: JSON = {
         "type": "object",
         "required": ["imsx_codeMajor", "imsx_severity"],
         "additionalProperties": False,
@@ -130,18 +139,27 @@ def _status_schema() -> JSON:
                               "additionalProperties": False,
                               "properties": {"imsx_codeMinorFieldName": text,
                                              "imsx_codeMinorFieldValue": {"type": "string",
-                                                                          "enum": list(CODE_MINOR_VALUES)}}},
+                                                                          "enum": list(code_minors)}}},
                 }},
             },
         },
     }
+    if v1p1:  # 1.1 providers spell it imsx_CodeMinor or imsx_codeMinor; neither is required there
+        out["required"] = ["imsx_codeMajor", "imsx_severity"]
+        out["properties"]["imsx_codeMinor"] = out["properties"]["imsx_CodeMinor"]
+    return out
 
 
-def _errors(*, not_found: bool) -> JSON:
+def _status_set_11() -> JSON:
+    return {"type": "object", "required": ["statusInfoSet"], "additionalProperties": False,
+            "properties": {"statusInfoSet": {"type": "array", "minItems": 1, "items": _ref(STATUS_SCHEMA)}}}
+
+
+def _errors(*, not_found: bool, status: str = STATUS_SCHEMA) -> JSON:
     codes = dict(ERROR_STATUSES)
     if not_found:
         codes["404"] = "No object with this sourcedId."
-    return {code: {"description": text, "content": {"application/json": {"schema": _ref(STATUS_SCHEMA)}}}
+    return {code: {"description": text, "content": {"application/json": {"schema": _ref(status)}}}
             for code, text in sorted(codes.items())}
 
 
@@ -176,7 +194,7 @@ def _path_param(name: str) -> JSON:
 
 
 def _operation(op_id: str, summary: str, scopes: list[str], key: str, item: str, *, many: bool,
-               path_params: list[str], nested: bool = False) -> JSON:
+               path_params: list[str], nested: bool = False, v1p1: bool = False) -> JSON:
     params: list[JSON] = [_path_param(p) for p in path_params]
     params += [_ref_param(p) for p in (COLLECTION_PARAMS if many else ("fields",))]
     body: JSON = {"type": "array", "items": _ref(item)} if many else _ref(item)
@@ -184,12 +202,16 @@ def _operation(op_id: str, summary: str, scopes: list[str], key: str, item: str,
                 "content": {"application/json": {"schema": {
                     "type": "object", "required": [key], "additionalProperties": False,
                     "properties": {key: body}}}}}
+    if v1p1:  # 1.1 lets a provider answer 200 with its records and a statusInfoSet warning beside them
+        ok["content"]["application/json"]["schema"]["properties"]["statusInfoSet"] = {
+            "type": "array", "items": _ref(STATUS_SCHEMA)}
     if many:
         ok["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in _PAGING_HEADERS}
     return {
         "operationId": op_id, "summary": summary, "parameters": params,
-        "security": [{"OAuth2CC": [scope]} for scope in scopes],
-        "responses": {"200": ok, **_errors(not_found=path_params != [] or nested)},
+        "security": [{"OAuth1": []}] if v1p1 else [{"OAuth2CC": [scope]} for scope in scopes],
+        "responses": {"200": ok, **_errors(not_found=path_params != [] or nested,
+                                           status=STATUS_SET_11 if v1p1 else STATUS_SCHEMA)},
     }
 
 
@@ -197,49 +219,157 @@ def _ref_param(name: str) -> JSON:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
-def rostering_12() -> JSON:
-    """The OpenAPI 3.0 document of the 41 OneRoster 1.2 Rostering GET operations."""
+@dataclass(frozen=True)
+class Op:
+    """One GET operation of a document: where, who may call it, and what wraps its answer."""
+
+    path: str
+    operation_id: str
+    scopes: tuple[str, ...]
+    key: str  # the JSON key wrapping the record(s)
+    item: str  # the schema name of one record
+    many: bool
+
+
+def _references(schemas: JSON) -> set[str]:
+    """The GUIDRef schemas ``schemas`` point at (only those go into a document)."""
+    text = json.dumps(schemas)
+    return {name for name in _GUIDREF_NAMES.values() if f'"#/components/schemas/{name}GUIDRef"' in text}
+
+
+def service_document(*, title: str, server: str, description: str, shapes: dict[str, models.Shape],
+                     ops: list[Op], scopes: dict[str, str], version: str = "1.2") -> JSON:
+    """An OpenAPI 3.0 document of OneRoster GET operations over ``shapes`` (schema name -> model).
+
+    1.2 documents say OAuth 2.0 client credentials with scopes and the bare status payload; a 1.1 document
+    says OAuth 1.0a (an ``Authorization: OAuth ...`` header, RFC 5849) and the ``statusInfoSet`` envelope.
+    """
+    v1p1 = version == "1.1"
+    records: JSON = {name: _shape(shape) for name, shape in shapes.items()}
     schemas: JSON = {STATUS_SCHEMA: _status_schema()}
+    if v1p1:
+        from edcert.conformance.oneroster11._common import CODE_MINORS
+
+        schemas = {STATUS_SCHEMA: _status_schema(tuple(sorted(CODE_MINORS)), v1p1=True),
+                   STATUS_SET_11: _status_set_11()}
     for ref_type, name in _GUIDREF_NAMES.items():
-        schemas[f"{name}GUIDRef"] = _guidref_schema(ref_type)
-    shape_names = {}
-    for endpoint, shape in models.SHAPES.items():
-        name = SINGLE_KEYS[endpoint]
-        shape_names[endpoint] = name
-        schemas[name] = _shape(shape)
+        if name in _references(records):
+            schemas[f"{name}GUIDRef"] = _guidref_schema(ref_type)
+    schemas.update(records)
     paths: JSON = {}
-    for endpoint, (get_all, get_one) in OPERATIONS.items():
-        scopes = [SCOPE_DEMOGRAPHICS] if endpoint == "demographics" else [SCOPE_CORE, SCOPE_ROSTER]
-        item = shape_names[endpoint]
-        paths[f"/{endpoint}"] = {"get": _operation(get_all, f"All {endpoint}", scopes, COLLECTION_KEYS[endpoint],
-                                                   item, many=True, path_params=[])}
-        paths[f"/{endpoint}/{{sourcedId}}"] = {"get": _operation(
-            get_one, f"One of {endpoint}", scopes, SINGLE_KEYS[endpoint], item, many=False,
-            path_params=["sourcedId"])}
-    for op in NESTED:
-        names = [part[1:-1] for part in op.template.split("/") if part.startswith("{")]
-        paths[op.template] = {"get": _operation(op.operation, f"GET {op.template}", [SCOPE_ROSTER],
-                                                COLLECTION_KEYS[op.lists], shape_names[op.lists], many=True,
-                                                path_params=names, nested=True)}
+    for op in ops:
+        names = [part[1:-1] for part in op.path.split("/") if part.startswith("{")]
+        paths[op.path] = {"get": _operation(op.operation_id, f"GET {op.path}" if names and op.many else
+                                            ("All " if op.many else "One of ") + op.path.split("/")[1],
+                                            list(op.scopes), op.key, op.item, many=op.many, path_params=names,
+                                            v1p1=v1p1)}
+    used = sorted({s for op in ops for s in op.scopes})
+    security: JSON = {"OAuth2CC": {"type": "oauth2", "description": "OAuth 2.0 client credentials.",
+                                   "flows": {"clientCredentials": {
+                                       "tokenUrl": "https://oneroster.example/oauth/token",
+                                       "scopes": {s: scopes[s] for s in used}}}}}
+    if v1p1:
+        security = {"OAuth1": {"type": "http", "scheme": "OAuth",
+                               "description": "OAuth 1.0a signed requests (HMAC-SHA256), RFC 5849."}}
     return {
         "openapi": "3.0.3",
-        "info": {"title": "OneRoster 1.2 Rostering Service (as edcert certifies it)", "version": "1.2",
-                 "description": "Written by edcert from the OneRoster 1.2 Rostering REST binding and its "
-                                "OpenAPI facts; generated from edcert.conformance.oneroster.models."},
-        "servers": [{"url": "/ims/oneroster/rostering/v1p2"}],
+        "info": {"title": title, "version": version, "description": description},
+        "servers": [{"url": server}],
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
             "parameters": _PARAMS,
             "headers": _PAGING_HEADERS,
-            "securitySchemes": {"OAuth2CC": {"type": "oauth2", "description": "OAuth 2.0 client credentials.",
-                                             "flows": {"clientCredentials": {
-                                                 "tokenUrl": "https://oneroster.example/oauth/token",
-                                                 "scopes": {SCOPE_CORE: "Core rostering (read).",
-                                                            SCOPE_ROSTER: "All rostering (read).",
-                                                            SCOPE_DEMOGRAPHICS: "Demographics (read)."}}}}},
+            "securitySchemes": security,
         },
     }
+
+
+def _rostering_ops() -> list[Op]:
+    """The 41 Rostering GET operations (1.2 scopes; 1.1 has the same operations)."""
+    ops: list[Op] = []
+    for endpoint, (get_all, get_one) in OPERATIONS.items():
+        scopes = (SCOPE_DEMOGRAPHICS,) if endpoint == "demographics" else (SCOPE_CORE, SCOPE_ROSTER)
+        item = SINGLE_KEYS[endpoint]
+        ops.append(Op(f"/{endpoint}", get_all, scopes, COLLECTION_KEYS[endpoint], item, True))
+        ops.append(Op(f"/{endpoint}/{{sourcedId}}", get_one, scopes, item, item, False))
+    ops += [Op(op.template, op.operation, (SCOPE_ROSTER,), COLLECTION_KEYS[op.lists], SINGLE_KEYS[op.lists], True)
+            for op in NESTED]
+    return ops
+
+
+def rostering_12() -> JSON:
+    """The OpenAPI 3.0 document of the 41 OneRoster 1.2 Rostering GET operations."""
+    shapes = {SINGLE_KEYS[endpoint]: shape for endpoint, shape in models.SHAPES.items()}
+    ops = _rostering_ops()
+    return service_document(
+        title="OneRoster 1.2 Rostering Service (as edcert certifies it)", server="/ims/oneroster/rostering/v1p2",
+        description="Written by edcert from the OneRoster 1.2 Rostering REST binding and its OpenAPI facts; "
+                    "generated from edcert.conformance.oneroster.models.",
+        shapes=shapes, ops=ops,
+        scopes={SCOPE_CORE: "Core rostering (read).", SCOPE_ROSTER: "All rostering (read).",
+                SCOPE_DEMOGRAPHICS: "Demographics (read)."})
+
+
+def rostering_11() -> JSON:
+    """The OpenAPI 3.0 document of the 41 OneRoster 1.1 Rostering GET operations (the 1.2 operations, the
+    1.1 models of :mod:`edcert.conformance.oneroster11.models`, OAuth 1.0a, the statusInfoSet envelope)."""
+    from edcert.conformance.oneroster11.models import SHAPES_V1P1
+
+    ops = [replace(op, scopes=()) for op in _rostering_ops()]
+    return service_document(
+        title="OneRoster 1.1 Rostering Service (as edcert certifies it)", server="/ims/oneroster/v1p1",
+        description="Written by edcert from the OneRoster 1.1 Rostering REST binding; generated from "
+                    "edcert.conformance.oneroster11.models (1.1 user: role, orgs, username).",
+        shapes={SINGLE_KEYS[endpoint]: shape for endpoint, shape in SHAPES_V1P1.items()}, ops=ops, scopes={},
+        version="1.1")
+
+
+def gradebook_12() -> JSON:
+    """The OpenAPI 3.0 document of the 19 OneRoster 1.2 Gradebook GET operations (writes are not fuzzed)."""
+    from edcert.conformance.oneroster_gradebook._models import ENTITIES
+    from edcert.conformance.oneroster_gradebook.operations import FLAT, SCOPED
+
+    core = (OR12_SCOPE_PREFIX + "gradebook-core.readonly", OR12_SCOPE_PREFIX + "gradebook.readonly")
+    assessment = (OR12_SCOPE_PREFIX + "assessment.readonly",)
+    shapes = {entry[1]: entry[2] for entry in ENTITIES.values()}
+    ops: list[Op] = []
+    for endpoint, get_all, get_one, _level in FLAT:
+        collection, single = ENTITIES[endpoint][:2]
+        scopes = assessment if endpoint.startswith("assessment") else core
+        ops.append(Op(f"/{endpoint}", get_all, scopes, collection, single, True))
+        ops.append(Op(f"/{endpoint}/{{sourcedId}}", get_one, scopes, single, single, False))
+    ops += [Op(op.template, op.operation, core[1:], ENTITIES[op.lists][0], ENTITIES[op.lists][1], True)
+            for op in SCOPED]
+    return service_document(
+        title="OneRoster 1.2 Gradebook Service (as edcert certifies it)", server="/ims/oneroster/gradebook/v1p2",
+        description="Written by edcert from the OneRoster 1.2 Gradebook REST binding and its OpenAPI facts; "
+                    "generated from edcert.conformance.oneroster_gradebook._models. Reads only.",
+        shapes=shapes, ops=ops,
+        scopes={core[0]: "Core gradebook (read).", core[1]: "All gradebook (read).",
+                assessment[0]: "Assessment results (read)."})
+
+
+def resources_12() -> JSON:
+    """The OpenAPI 3.0 document of the 5 OneRoster 1.2 Resources GET operations."""
+    from edcert.conformance.oneroster_resources._fixtures import RESOURCE
+    from edcert.conformance.oneroster_resources.operations import NESTED as RESOURCE_NESTED
+
+    core, every = OR12_SCOPE_PREFIX + "resource-core.readonly", OR12_SCOPE_PREFIX + "resource.readonly"
+    ops = [Op("/resources", "getAllResources", (core, every), "resources", "resource", True),
+           Op("/resources/{sourcedId}", "getResource", (core, every), "resource", "resource", False)]
+    ops += [Op(template, operation, (every,), "resources", "resource", True)
+            for template, operation, _collection, _param in RESOURCE_NESTED]
+    return service_document(
+        title="OneRoster 1.2 Resources Service (as edcert certifies it)", server="/ims/oneroster/resources/v1p2",
+        description="Written by edcert from the OneRoster 1.2 Resources REST binding and its OpenAPI facts; "
+                    "generated from edcert.conformance.oneroster_resources._fixtures.RESOURCE.",
+        shapes={"resource": RESOURCE}, ops=ops,
+        scopes={core: "Core resources (read).", every: "All resources (read)."})
+
+
+GENERATORS: dict[str, Callable[[], JSON]] = {ROSTERING_12: rostering_12, GRADEBOOK_12: gradebook_12,
+                                             RESOURCES_12: resources_12, ROSTERING_11: rostering_11}
 
 
 def dumps(document: JSON) -> str:
@@ -253,8 +383,9 @@ def stored(name: str) -> JSON:
     return document
 
 
-if __name__ == "__main__":  # regenerate the stored document
-    target = resources.files("edcert.fixtures").joinpath("specs", ROSTERING_12)
-    sys.stdout.write(f"writing {target}\n")
-    with resources.as_file(target) as path:
-        path.write_text(dumps(rostering_12()), encoding="utf-8")
+if __name__ == "__main__":  # regenerate the stored documents
+    for _name, _generate in GENERATORS.items():
+        _target = resources.files("edcert.fixtures").joinpath("specs", _name)
+        sys.stdout.write(f"writing {_target}\n")
+        with resources.as_file(_target) as _path:
+            _path.write_text(dumps(_generate()), encoding="utf-8")

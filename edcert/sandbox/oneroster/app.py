@@ -138,6 +138,11 @@ class OneRosterProvider:
             return JSONResponse(payload, status_code=http_status, headers=headers, media_type="text/plain")
         return JSONResponse(payload, status_code=http_status, headers=headers)
 
+    def fuzz_faulty(self, request: Request, name: str) -> bool:
+        """Whether the fuzz fault ``name`` (``edcert.sandbox.fuzz_faults``) is on for the service ``request`` is
+        for: the query engine is shared by Rostering, Gradebook and Resources, each fault breaks one of them."""
+        return self.state.faulty(f"oneroster.fuzz.{name}")
+
     def not_found(self, what: str) -> Response:
         return self.status(404, "unknownobject", f"unknown object: {what}")
 
@@ -301,16 +306,22 @@ class OneRosterProvider:
         request_no = next(self._requests)
 
         odd_sort = params.get("sort") is not None and not ODD_SORT_OK.fullmatch(params["sort"])
-        if odd_sort and faulty("oneroster.fuzz.server-error-on-odd-sort"):
+        if odd_sort and self.fuzz_faulty(request, "server-error-on-odd-sort"):
             return self.status(500, "internal_server_error", "the sort parameter broke the query")
         limit_given = params.get("limit") is not None
         try:
             limit = parse_int(params.get("limit"), "limit", default=DEFAULT_LIMIT, minimum=1)
         except QueryError:
-            if not faulty("oneroster.fuzz.invalid-limit-accepted"):
+            if not self.fuzz_faulty(request, "invalid-limit-accepted"):
                 raise
             limit = DEFAULT_LIMIT
-        offset = parse_int(params.get("offset"), "offset", default=0, minimum=0)
+        lenient = self.fuzz_faulty(request, "invalid-limit-accepted")
+        try:
+            offset = parse_int(params.get("offset"), "offset", default=0, minimum=0)
+        except QueryError:
+            if not lenient:
+                raise
+            offset = 0
         big_page = limit > BIG_LIMIT
 
         rows = records
@@ -319,7 +330,7 @@ class OneRosterProvider:
             try:
                 flt = parse_filter(raw_filter)
             except QueryError as exc:
-                if not faulty("oneroster.fuzz.text-content-type-on-malformed-filter"):
+                if not self.fuzz_faulty(request, "text-content-type-on-malformed-filter"):
                     raise
                 answer = self.status(400, exc.code_minor, exc.description)
                 answer.headers["content-type"] = "text/plain; charset=utf-8"
@@ -346,6 +357,8 @@ class OneRosterProvider:
         if sort_field is not None and not valid_path(shape, sort_field.split(".")):
             # 1.2 has no invalid_sort_field; invaliddata is the closest codeMinor.
             raise QueryError(INVALID_DATA, f"unknown sort field for {shape.name}: {sort_field!r}")
+        if order_by is not None and order_by not in ("asc", "desc") and lenient:
+            order_by = None
         if order_by is not None and order_by not in ("asc", "desc"):
             raise QueryError(INVALID_DATA, f"orderBy must be asc or desc, got {order_by!r}")
         fields = self.selected_fields(request, shape)
@@ -361,7 +374,7 @@ class OneRosterProvider:
             rows = list(rows)
             random.Random(request_no).shuffle(rows)  # noqa: S311 - a deliberate fault, not security
 
-        if offset > BIG_OFFSET and faulty("oneroster.fuzz.undocumented-status-on-huge-offset"):
+        if offset > BIG_OFFSET and self.fuzz_faulty(request, "undocumented-status-on-huge-offset"):
             return self.status(416, INVALID_DATA, "offset out of range")
         total = len(rows)
         page_size = limit
@@ -384,12 +397,12 @@ class OneRosterProvider:
             "X-Total-Count": str(total + 1 if faulty("oneroster.paging.wrong-total-count") else total),
             "Link": self._links(request, offset, limit, total),
         }
-        if big_page and faulty("oneroster.fuzz.total-count-not-a-number"):
+        if big_page and self.fuzz_faulty(request, "total-count-not-a-number"):
             headers["X-Total-Count"] = "many"
         if faulty("oneroster.envelope.collections-under-data"):
             key = "data"
         body = {key: [self.render(r, shape, fields) for r in page]}
-        if big_page and faulty("oneroster.fuzz.big-page-drops-status"):
+        if big_page and self.fuzz_faulty(request, "big-page-drops-status"):
             body = {key: [{k: v for k, v in r.items() if k != "status"} for r in body[key]]}
         return JSONResponse(body, headers=headers)
 

@@ -36,7 +36,7 @@ from edcert.fixtures.districts import ROSTERING_BASE, District
 from edcert.sandbox.faults import FAULTS
 from edcert.sandbox.oauth1 import OAuth1Verifier
 from edcert.sandbox.oneroster import model
-from edcert.sandbox.oneroster.app import CORE, DEMOGRAPHICS, NESTED, OneRosterProvider
+from edcert.sandbox.oneroster.app import CORE, DEMOGRAPHICS, NESTED, ODD_SORT_OK, OneRosterProvider
 from edcert.sandbox.oneroster.model import Prop, Shape
 from edcert.sandbox.oneroster.query import INVALID_SELECTION_FIELD, QueryError, parse_fields, valid_path
 from edcert.sandbox.state import SandboxState
@@ -239,6 +239,9 @@ class OneRoster11Provider(OneRosterProvider):
     def collection(self, request: Request, shape: Shape, key: str, records: list[JSON]) -> Response:
         shape = SHAPES[shape.name]
         sort_field = request.query_params.get("sort")
+        if sort_field is not None and not ODD_SORT_OK.fullmatch(sort_field) and self.fuzz_faulty(
+                request, "server-error-on-odd-sort"):  # before the 1.1 leniency drops the unknown sort
+            return self.status(500, "internal_server_error", "the sort parameter broke the query")
         if sort_field is not None and not valid_path(shape, sort_field.split(".")):
             kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "orderBy")]
             request = _with_query(request, kept)

@@ -314,6 +314,10 @@ class ServicesProvider(OneRosterProvider):
     def _service_fault(self, service: str, name: str) -> bool:
         return self.state.faulty(f"{service}.{name}")
 
+    def fuzz_faulty(self, request: Request, name: str) -> bool:
+        service = "gradebook" if request.url.path.startswith(GRADEBOOK_BASE) else "resources"
+        return self._service_fault(service, f"fuzz.{name}")
+
     def authorize_in(self, service: str, request: Request, category: str) -> Response | None:
         if request.headers.get("authorization") is None and self._service_fault(service, "auth.no-token-accepted"):
             return None
