@@ -225,7 +225,11 @@ def _result(spec: CheckSpec, state: RunState, call: pytest.CallInfo[None], repor
     redact = state.redactor.text
     limit = _PASSED_EVIDENCE if outcome is Outcome.PASSED else _FAILED_EVIDENCE
     evidence: list[Exchange] = []
-    for ex in [*attached, *reversed(bucket)]:
+    # Pages read ahead on several threads land in the bucket in the order they completed, which differs from
+    # run to run: order the bucket by request (stable for repeats of one request) so the same run gives the
+    # same evidence. What a check attaches itself comes first, as it chose.
+    ordered = sorted(bucket, key=lambda e: (e.method, e.url))
+    for ex in [*attached, *reversed(ordered)]:
         if all(ex.id != e.id for e in evidence):
             evidence.append(ex)
     evidence = evidence[:limit]

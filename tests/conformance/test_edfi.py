@@ -22,7 +22,8 @@ from edcert.sandbox.vendor import SECRET_ENV, sandbox_vendor_data
 
 def _config(base_url: str, **tables: dict[str, Any]) -> Any:
     data = sandbox_vendor_data(base_url, DEFAULT_CLIENT_ID)
-    data.pop("oneroster")
+    for name in [n for n in data if n != "vendor" and not n.startswith("edfi")]:
+        data.pop(name)
     for name in ("edfi", "edfi_client"):
         if name in tables:
             data[name] = {**data[name], **tables[name]}

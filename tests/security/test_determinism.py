@@ -29,6 +29,10 @@ def normalised(value: Any) -> Any:
         for key, item in value.items():
             if key in TIME_KEYS:
                 out[key] = "<time>"
+            elif key == "evidence" and isinstance(item, list):
+                # an exchange's id counts requests as they complete; pages read ahead on several threads
+                # complete in an order that differs from run to run (the exchanges themselves do not)
+                out[key] = [normalised({k: v for k, v in e.items() if k != "id"}) for e in item]
             elif key == "response_headers" and isinstance(item, dict):
                 out[key] = {k: ("<time>" if k.lower() in TIME_HEADERS else v) for k, v in item.items()}
             else:

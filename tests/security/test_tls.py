@@ -78,7 +78,9 @@ def test_insecure_never_certifies_even_a_perfect_vendor(tmp_path: Path) -> None:
     tls = tls_files(tmp_path / "tls", "127.0.0.1")
     code, data, stdout, _ = cli_run(tmp_path, tls, "--insecure", "--ca-bundle", str(tls.ca_bundle))
     got = outcomes(data)
-    assert {k for k, v in got.items() if v != "passed"} == set(), "every check passed"
+    # every check passed (the data-fidelity checks do not apply: this configuration names no roster_csv)
+    assert {k for k, v in got.items() if v != "passed" and not (k.startswith("OR12-FID-") and v == "not_applicable")
+            } == set(), "every check passed"
     assert code == 1 and data["gate"]["passed"] is False
     assert data["standards"][0]["verdict"] == "not_certified"
     assert "NOT CERTIFIED" in stdout
