@@ -28,7 +28,8 @@ CONFORMANT = {"seed": SEED, "max_examples": 25, "negative_examples": 10, "time_b
 # a fault run only has to meet its trigger once: fewer requests
 FAULT_RUN = {"seed": SEED, "max_examples": 8, "negative_examples": 6, "time_budget": 600}
 # Resources has one flat collection: it takes more cases per operation to meet a trigger (still cheap)
-FAULT_RUNS = {"oneroster-resources-1.2": FAULT_RUN | {"max_examples": 25, "negative_examples": 10}}
+FAULT_RUNS = {"oneroster-resources-1.2": FAULT_RUN | {"max_examples": 25, "negative_examples": 10},
+              "oneroster-gradebook-1.2": FAULT_RUN | {"max_examples": 25, "negative_examples": 10}}
 
 
 def fuzz_ids() -> set[str]:

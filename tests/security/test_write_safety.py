@@ -101,7 +101,7 @@ def test_a_whole_run_writes_nothing() -> None:
     # Ed-Fi client mode (its writes are the vendor's SIS publishing, edcert's scripted client, not edcert's own
     # requests). Ed-Fi host writes are off (edfi_writes=False) and so are OneRoster's (allow_writes=False).
     with sandbox(hostile="writes-fail") as (server, app):
-        config = sandbox_config(server.base_url, allow_writes=False, edfi_writes=False)
+        config = sandbox_config(server.base_url, allow_writes=False, edfi_writes=False, v1p1={"allow_writes": False})
         result = run(config, only=[s for s in config.claimed_standards()
                                    if not s.startswith("lti-") and s != "edfi-client"])
         writes = list(app.state.hostile.writes)
