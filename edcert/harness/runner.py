@@ -104,6 +104,9 @@ def run(
             # its statistics: ~7 s on a loaded machine), anyio's (imports asyncio's backend) and xdist's: a run
             # uses none of them; hypothesis stays a library of the fuzz phase
             "-p", "no:hypothesispytest", "-p", "no:anyio", "-p", "no:xdist", "-p", "no:xdist.looponfail",
+            # pytest's collectors of unraisable and thread exceptions end every session with several full garbage
+            # collections (half a second in a big process); a check's stray exception is no verdict of edcert's
+            "-p", "no:unraisableexception", "-p", "no:threadexception",
             # nobody reads pytest's own tracebacks here, and formatting them dominates a failing run
             "--tb=" + ("short" if os.environ.get("EDCERT_DEBUG") else "no")]
     if keyword:

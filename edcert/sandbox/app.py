@@ -9,8 +9,11 @@ platform and tool under ``/lti``.
 """
 from __future__ import annotations
 
+import functools
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,6 +21,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
 from edcert.sandbox.edfi import EDFI_MOUNT
@@ -76,20 +80,20 @@ def create_app(
         middleware.append(Middleware(HostileMiddleware, state=hostile_state,
                                      token_path=(TOKEN_PATH, EDFI_MOUNT + TOKEN_PATH),
                                      protocol_posts=(f"{LTI_TOOL_BASE}/login", f"{LTI_TOOL_BASE}/launch")))
-    gradebook, resources = create_service_apps(district, state)
+    services = functools.cache(lambda: create_service_apps(district, state))  # one provider for both
     app = Starlette(
         routes=[
             Route(TOKEN_PATH, token_endpoint(state, scopes=ROSTERING_SCOPES + SERVICE_SCOPES), methods=["POST"]),
             # OneRoster 1.1 over OAuth 2.0 (a provider's option; 1.1 itself signs with OAuth 1.0a): v1p1 scopes
             Route(V1P1_TOKEN_PATH, token_endpoint(state, scopes=V1P1_SERVICE_SCOPES), methods=["POST"]),
-            Mount(ROSTERING_BASE, app=create_oneroster_app(district, state)),
-            Mount(GRADEBOOK_BASE, app=gradebook),
-            Mount(RESOURCES_BASE, app=resources),
-            Mount(V1P1_BASE, app=create_v1p1_app(district, state)),
-            Mount(PLATFORM_PATH, app=create_platform_app(state)),
+            Mount(ROSTERING_BASE, app=LazyApp(lambda: create_oneroster_app(district, state))),
+            Mount(GRADEBOOK_BASE, app=LazyApp(lambda: services()[0])),
+            Mount(RESOURCES_BASE, app=LazyApp(lambda: services()[1])),
+            Mount(V1P1_BASE, app=LazyApp(lambda: create_v1p1_app(district, state))),
+            Mount(PLATFORM_PATH, app=LazyApp(lambda: create_platform_app(state))),
             # Ed-Fi: its own discovery root, token endpoint and token store (client mode records its traffic);
             # always over the small district (its writes search linearly; a large one would only be slow)
-            Mount(EDFI_MOUNT, app=create_edfi_app(state, clock=clock)),
+            Mount(EDFI_MOUNT, app=LazyApp(lambda: create_edfi_app(state, clock=clock))),
             Mount(LTI_TOOL_BASE, app=(lti_tool := create_tool_app(state))),
         ],
         middleware=middleware,
@@ -99,6 +103,36 @@ def create_app(
     app.state.hostile = hostile_state
     app.state.lti_tool = lti_tool.state.lti_tool  # what the LTI tool received (its recording)
     return app
+
+
+class LazyApp:
+    """An ASGI app built on its first request (or first look at its ``state``).
+
+    Building every standard's provider costs about a second (the Ed-Fi store, the 1.1 views, the services'
+    derived records); a run certifying one standard, like each run of the fault matrix, never pays for the
+    others. The state every app shares (faults, tokens) is made up front, so a later build behaves the same.
+    """
+
+    def __init__(self, build: Callable[[], ASGIApp]) -> None:
+        self._build = build
+        self._app: ASGIApp | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def app(self) -> ASGIApp:
+        if self._app is None:
+            with self._lock:
+                if self._app is None:
+                    self._app = self._build()
+        return self._app
+
+    @property
+    def state(self) -> Any:
+        """The built app's state (tests read an app's recording through its mount)."""
+        return self.app.state  # type: ignore[attr-defined]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 _UNKNOWN_OBJECT = {"imsx_codeMajor": "failure", "imsx_severity": "error", "imsx_description": "unknown object",
