@@ -42,8 +42,13 @@ FAULTS: tuple[Fault, ...] = tuple(Fault(name=_P + name, standard=_STD, sentence=
      ("LTIP-IDT-011",)),
     ("dl.no-settings", "The Deep Linking request's settings lack accept_presentation_document_targets.",
      ("LTIP-DL-001",)),
+    # a refused response creates no link: the deep-linked activity cannot be launched either
     ("dl.rejects-response", "The Deep Linking return URL refuses a valid response (it wants aud to be the token "
-     "URL).", ("LTIP-DL-002",)),
+     "URL).", ("LTIP-DL-002", "LTIP-DL-004", "LTIP-DL-005")),
+    ("dl.link-loses-item", "The resource link created from a Deep Linking item launches without the item's url "
+     "and custom parameters.", ("LTIP-DL-004",)),
+    ("dl.link-drops-title", "The deep-linked resource link launches with the course's default title, not the "
+     "item's.", ("LTIP-DL-005",)),
     ("dl.response-signature-unchecked", "The Deep Linking return URL does not verify the response's signature.",
      ("LTIP-DL-003",)),
     ("token.no-expires-in", "The token response carries no expires_in.", ("LTIP-TOK-001",)),
@@ -67,6 +72,8 @@ FAULTS: tuple[Fault, ...] = tuple(Fault(name=_P + name, standard=_STD, sentence=
     ("ags.applies-older-score", "A score with an older timestamp replaces the newer one.", ("LTIP-AGS-003",)),
     ("ags.results-any-scope", "Results are served to a token without the result.readonly scope.",
      ("LTIP-AGS-004",)),
+    ("ags.lineitems-leak-across-contexts", "Every course's line-item container lists the line items of all "
+     "courses.", ("LTIP-AGS-006",)),
     ("ags.500-on-bad-input", "A line item with scoreMaximum 0 or a blank label is answered 500.",
      ("LTIP-AGS-005",)),
 ))
