@@ -270,7 +270,9 @@ class _Platform:
         now = int(time.time())
         issuer = _issuer(request)
         user = launch.user
-        pad = " " if st.faulty("idt.padded-whitespace") else ""
+        student_no_pii = user.role == ROLE_LEARNER and not launch.pii
+        pad = " " if st.faulty("idt.padded-whitespace") or (student_no_pii and st.faulty("idt.student-no-pii-padded")) \
+            else ""
         roles: Any = [user.role]
         if st.faulty("idt.instructor-as-learner") and user.role == ROLE_INSTRUCTOR and launch.pii:
             roles = [ROLE_LEARNER]
@@ -304,7 +306,8 @@ class _Platform:
             del claims[c.RESOURCE_LINK]
         if launch.deep_link:
             self._deep_linking_request(claims, issuer)
-        if st.faulty("idt.expired"):
+        instructor = user.role == ROLE_INSTRUCTOR and not launch.deep_link
+        if st.faulty("idt.expired") or (instructor and not launch.pii and st.faulty("idt.instructor-no-pii-expired")):
             claims["iat"], claims["exp"] = now - 7200, now - 3600
         leak = st.faulty("idt.pii-in-anonymous") or (st.faulty("idt.student-pii-in-anonymous")
                                                      and user.role == ROLE_LEARNER)
@@ -313,7 +316,7 @@ class _Platform:
                           family_name=user.family_name, email=user.email)
         alg = "RS384" if st.faulty("idt.rs384") else "RS256"
         key = st.key
-        if st.faulty("idt.foreign-key"):
+        if st.faulty("idt.foreign-key") or (instructor and st.faulty("idt.instructor-foreign-key")):
             key = RSAKey.import_key(st.foreign_key.as_dict(private=True), parameters={"kid": str(st.key.kid)})
         return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key, algorithms=[alg])
 
