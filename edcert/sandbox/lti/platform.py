@@ -483,6 +483,10 @@ class _Platform:
             return JSONResponse({"error": "limit >= 1, offset >= 0"}, status_code=400)
         role = request.query_params.get("role")
         chosen = [m for m in MEMBERS if role is None or m.role == role or m.role.endswith("#" + role)]
+        if "since" in request.query_params:  # a differences URL (NRPS 2.0 §2.4.3): the roster never changes
+            if st.faulty("nrps.differences-broken") or not request.query_params["since"].isdigit():
+                return JSONResponse({"error": "since is not understood"}, status_code=400)
+            chosen = []
         page = chosen[offset:offset + limit]
         members = []
         for m in page:
@@ -496,10 +500,11 @@ class _Platform:
         body = {"id": str(request.url), "context": {"id": context, "label": CONTEXTS[context][0],
                                                     "title": CONTEXTS[context][1]},
                 "members": members}
-        headers = {}
+        links = [f'<{url}?{urlencode({"since": int(time.time())})}>; rel="differences"']
         if offset + limit < len(chosen) and not st.faulty("nrps.no-link-header"):
             rest = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
-            headers["Link"] = f'<{url}?{urlencode({**rest, "limit": limit, "offset": offset + limit})}>; rel="next"'
+            links.insert(0, f'<{url}?{urlencode({**rest, "limit": limit, "offset": offset + limit})}>; rel="next"')
+        headers = {"Link": ", ".join(links)}
         media = "application/json" if st.faulty("nrps.json-content-type") else MEDIA_MEMBERSHIPS
         return JSONResponse(body, headers=headers, media_type=media)
 

@@ -75,6 +75,8 @@ FAULTS: tuple[Fault, ...] = tuple(Fault(name=_P + name, standard=_STD, sentence=
      ("LTIP-NRPS-001",)),
     ("nrps.member-no-roles", "Memberships list members without roles.", ("LTIP-NRPS-002",)),
     ("nrps.no-link-header", "A memberships page cut by limit carries no Link rel=\"next\".", ("LTIP-NRPS-003",)),
+    ("nrps.differences-broken", "The memberships answer offers Link rel=\"differences\", but that URL answers 400.",
+     ("LTIP-NRPS-004",)),
     ("ags.container-omits-created", "The line-item container omits line items the tool created.",
      ("LTIP-AGS-001",)),
     ("ags.results-show-first-score", "Results keep the first score posted, not the latest.", ("LTIP-AGS-002",)),
