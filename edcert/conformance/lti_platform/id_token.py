@@ -94,13 +94,13 @@ def _platform_keys(platform: PlatformUnderTest) -> tuple[KeySet, list[Exchange]]
                       received=f"HTTP {response.status_code}", exchanges=evidence) from None
 
 
-def verify_signature(platform: PlatformUnderTest, launch: Launch, keys: tuple[KeySet, list[Exchange]] | None = None,
+def verify_signature(platform: PlatformUnderTest, launch: Launch, jwks: tuple[KeySet, list[Exchange]] | None = None,
                      what: str = "") -> None:
     """Fail unless the launch's id_token verifies with the platform JWKS key its kid names.
 
-    ``keys`` is the JWKS already read (read now when None); ``what`` prefixes the messages.
+    ``jwks`` is the JWKS already read, with its evidence (read now when None); ``what`` prefixes the messages.
     """
-    keys, evidence = keys or _platform_keys(platform)
+    keys, evidence = jwks or _platform_keys(platform)
     kid = launch.header.get("kid")
     if kid not in {k.kid for k in keys.keys}:
         raise Failure(f"{what}the id_token's kid is not in the platform JWKS", expected=f"a key with kid {kid!r}",
