@@ -9,7 +9,9 @@ endpoint taking RFC 7523 client assertions, NRPS and AGS. Everything it receives
 The registered tool lives on loopback: its login, launch and JWKS URLs are ``{tool_url}/login``,
 ``/launch`` and ``/jwks`` on any port of 127.0.0.1 or localhost (a loopback redirect URI may use any
 port, RFC 8252 §7.3). The launch-start link names the tool's address (``?tool_url=``), because edcert
-listens on a port chosen per run.
+listens on a port chosen per run; ``user=student|instructor``, ``pii=none``, ``message=deep_link``,
+``link=latest`` (launch the resource link the last Deep Linking response created) and ``context=b`` (the
+second course) choose what it launches.
 """
 from __future__ import annotations
 
