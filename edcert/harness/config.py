@@ -381,6 +381,10 @@ class LtiPlatformConfig(HttpSettings):
     launch_start_url_instructor: str | None = None
     launch_start_url_student_no_pii: str | None = None
     deep_link_start_url: str | None = None
+    # a launch of the resource link the platform created from edcert's Deep Linking response (Proof of LTI Link)
+    deep_link_item_start_url: str | None = None
+    # a launch in a second course (context B of the 1EdTech AGS test): line items must stay in their course
+    launch_start_url_context_b: str | None = None
     launch_wait: Annotated[float, Field(gt=0, le=3600)] = 300.0
     tool_host: str = "127.0.0.1"
     tool_port: Annotated[int, Field(ge=0, le=65535)] = 0
@@ -391,7 +395,8 @@ class LtiPlatformConfig(HttpSettings):
     allow_writes: bool = False
 
     @field_validator("auth_url", "token_url", "jwks_url", "launch_start_url", "launch_start_url_no_pii",
-                     "launch_start_url_instructor", "launch_start_url_student_no_pii", "deep_link_start_url")
+                     "launch_start_url_instructor", "launch_start_url_student_no_pii", "deep_link_start_url",
+                     "deep_link_item_start_url", "launch_start_url_context_b")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

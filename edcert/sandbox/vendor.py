@@ -57,6 +57,8 @@ def _lti_platform(base_url: str) -> dict[str, Any]:
             "launch_start_url_instructor": f"{platform}/launch?tool_url={{tool_url}}&user=instructor",
             "launch_start_url_student_no_pii": f"{platform}/launch?tool_url={{tool_url}}&user=student&pii=none",
             "deep_link_start_url": f"{platform}/launch?tool_url={{tool_url}}&user=instructor&message=deep_link",
+            "deep_link_item_start_url": f"{platform}/launch?tool_url={{tool_url}}&user=student&link=latest",
+            "launch_start_url_context_b": f"{platform}/launch?tool_url={{tool_url}}&user=student&context=b",
             "allow_writes": True}
 
 

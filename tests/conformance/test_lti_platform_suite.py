@@ -218,9 +218,35 @@ def test_deep_linking_adds_edcerts_item_and_refuses_the_forged_response() -> Non
     with SandboxServer(app) as server:
         sc = run(lti_config(server.base_url), keyword="deep_linking").scorecard
     assert {c.id: c.outcome for c in sc.checks} == dict.fromkeys(
-        ("LTIP-DL-001", "LTIP-DL-002", "LTIP-DL-003"), Outcome.PASSED)
-    items = _platform_state(app).content_items
-    assert [(i["type"], i["title"]) for i in items] == [("ltiResourceLink", "edcert certification activity")]
+        ("LTIP-DL-001", "LTIP-DL-002", "LTIP-DL-003", "LTIP-DL-004", "LTIP-DL-005"), Outcome.PASSED)
+    state = _platform_state(app)
+    [item] = state.content_items
+    assert item["type"] == "ltiResourceLink" and item["title"].startswith("edcert certification activity ")
+    # the platform made a resource link of it, and edcert launched that link (Proof of LTI Link)
+    [link] = state.links
+    assert (link.url, link.title, link.custom) == (item["url"], item["title"], item["custom"])
+    assert link.custom["edcert_item"] in link.url
+    assert [r.get("link") for r in state.received if r["path"].endswith("/launch")].count("latest") == 1
+
+
+def test_proof_of_lti_link_is_skipped_without_a_launch_link_for_the_created_item() -> None:
+    app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    with SandboxServer(app) as server:
+        sc = run(lti_config(server.base_url, deep_link_item_start_url=None), keyword="deep_link").scorecard
+    outcomes = {c.id: c for c in sc.checks}
+    assert outcomes["LTIP-DL-002"].outcome is Outcome.PASSED
+    assert {outcomes[i].outcome for i in ("LTIP-DL-004", "LTIP-DL-005")} == {Outcome.SKIPPED}
+    assert "deep_link_item_start_url" in outcomes["LTIP-DL-004"].message
+
+
+def test_two_course_grades_check_needs_a_second_course_launch() -> None:
+    app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    with SandboxServer(app) as server:
+        sc = run(lti_config(server.base_url, launch_start_url_context_b=None),
+                 keyword="stay_in_their_context").scorecard
+    [outcome] = sc.checks
+    assert outcome.id == "LTIP-AGS-006" and outcome.outcome is Outcome.NOT_APPLICABLE
+    assert "launch_start_url_context_b" in outcome.message
 
 
 def test_deep_linking_without_writes_is_skipped_not_posted() -> None:
@@ -228,6 +254,6 @@ def test_deep_linking_without_writes_is_skipped_not_posted() -> None:
     with SandboxServer(app) as server:
         sc = run(lti_config(server.base_url, allow_writes=False), keyword="deep_linking").scorecard
     outcomes = {c.id: c.outcome for c in sc.checks}
-    assert outcomes == {"LTIP-DL-001": Outcome.PASSED, "LTIP-DL-002": Outcome.SKIPPED,
-                        "LTIP-DL-003": Outcome.SKIPPED}
+    assert outcomes == {"LTIP-DL-001": Outcome.PASSED, **dict.fromkeys(
+        ("LTIP-DL-002", "LTIP-DL-003", "LTIP-DL-004", "LTIP-DL-005"), Outcome.SKIPPED)}
     assert _platform_state(app).content_items == []

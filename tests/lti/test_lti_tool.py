@@ -128,6 +128,21 @@ def test_a_services_failure_shows_the_tools_request_with_its_token_redacted() ->
     assert calls[0][-3:] == ["score: HTTP 204", "lineitem: HTTP 201", "results: HTTP 200"]
 
 
+def test_services_are_judged_on_an_instructor_and_a_learner_launch() -> None:
+    # the 1EdTech §6.4 flow starts from a learner launch: the learner's score must reach the platform too
+    app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    with SandboxServer(app) as server:
+        result = run(sandbox_config(server.base_url), only=["lti-1.3-tool"], keyword="services or student_only")
+    outcomes = {ch.id: ch.outcome for ch in result.scorecard.checks}
+    assert outcomes["LTIT-SVC-009"] is Outcome.PASSED and outcomes["LTIT-LAUNCH-003"] is Outcome.PASSED
+    assert set(outcomes.values()) <= {Outcome.PASSED}
+    launched = [e for e in app.state.lti_tool.record if "services" in e]
+    assert [e["claims"][c.ROLES] for e in launched] == [[c.ROLE_INSTRUCTOR], [c.ROLE_LEARNER]]
+    assert "score: HTTP 204" in launched[1]["services"]
+    links = [e["claims"].get(c.RESOURCE_LINK, {}).get("id") for e in app.state.lti_tool.record if "claims" in e]
+    assert "edcert-student-only-link" in links
+
+
 def test_the_success_marker_is_looked_for_after_the_tools_redirects() -> None:
     # a tool answering the launch POST with 302 to its activity page: the marker is on that page
     from types import SimpleNamespace

@@ -169,6 +169,22 @@ def test_nrps_pages_with_link_next_and_scopes_are_enforced(platform: str, tool: 
             url = page.links.get("next", {}).get("url")
         assert seen == [m.user_id for m in P.MEMBERS]
         assert client.get(f"{platform}/contexts/{P.CONTEXT_ID}/lineitems", headers=bearer).status_code == 403
+        # the differences URL (NRPS 2.0 §2.4.3) reports no change: the sandbox roster is fixed
+        differences = page.links["differences"]["url"]
+        changed = client.get(differences, headers=bearer)
+        assert changed.status_code == 200 and changed.json()["members"] == []
+
+
+def test_line_items_stay_in_the_context_they_were_created_in(platform: str, tool: str) -> None:
+    with httpx.Client() as client:
+        _login(client, platform, tool)
+        bearer = {"Authorization": "Bearer " + _token(client, platform, P.SCOPE_LINEITEM).json()["access_token"]}
+        first, second = (f"{platform}/contexts/{ctx}/lineitems" for ctx in (P.CONTEXT_ID, P.CONTEXT_B_ID))
+        made = client.post(second, json={"label": "B quiz", "scoreMaximum": 5}, headers=bearer).json()["id"]
+        assert made in {i["id"] for i in client.get(second, headers=bearer).json()}
+        assert made not in {i["id"] for i in client.get(first, headers=bearer).json()}
+        # the line item is not reachable under the other context's path either
+        assert client.get(made.replace(P.CONTEXT_B_ID, P.CONTEXT_ID), headers=bearer).status_code == 404
 
 
 def test_ags_line_items_scores_and_results(platform: str, tool: str) -> None:

@@ -46,6 +46,8 @@ LAUNCH_KINDS = {
     "instructor": ("launch_start_url_instructor", "a launch by an instructor (personal data included)"),
     "student_no_pii": ("launch_start_url_student_no_pii", "a launch by a student without personal data (no PII)"),
     "deep_link": ("deep_link_start_url", "a Deep Linking launch (add content with the tool)"),
+    "deep_linked": ("deep_link_item_start_url", "a launch of the activity edcert just added through Deep Linking"),
+    "context_b": ("launch_start_url_context_b", "a launch by a student in a second course (not the first one's)"),
 }
 
 
@@ -216,10 +218,24 @@ class PlatformUnderTest:
         evidence = [e for e in [exchange_of(response)] if e is not None]
         return AuthAnswer(response, params.get("redirect_uri", ""), evidence)
 
+    @property
+    def content_item(self) -> dict[str, Any]:
+        """The ltiResourceLink edcert deep-links for the run: its own url, title and custom parameters.
+
+        The launch of the link the platform creates from it must carry them back (Proof of LTI Link).
+        """
+        if "dl-item" not in self.cache:
+            tag = secrets.token_hex(4)
+            self.cache["dl-item"] = {"type": "ltiResourceLink", "title": f"edcert certification activity {tag}",
+                                     "url": f"{self.tool_url}/activity/{tag}",
+                                     "custom": {"edcert_item": tag, "edcert_check": "proof of LTI link"}}
+        item: dict[str, Any] = self.cache["dl-item"]
+        return item
+
     def deep_linking_response(self, request: Launch, key: RSAKey | None = None) -> str:
         """edcert's LtiDeepLinkingResponse to ``request`` (DL 2.0 §4.5), signed with its key or ``key``.
 
-        One ltiResourceLink item pointing back at edcert's launch URL; ``data`` echoed when the request had it.
+        One ltiResourceLink item (``content_item``); ``data`` echoed when the request had it.
         """
         settings = request.claims.get(DL_SETTINGS)
         now = int(time.time())
@@ -227,8 +243,7 @@ class PlatformUnderTest:
             "iss": self.config.client_id, "aud": self.config.issuer, "iat": now, "exp": now + 300,
             "nonce": secrets.token_urlsafe(16), MESSAGE_TYPE: DEEP_LINKING_RESPONSE, VERSION: LTI_VERSION,
             DEPLOYMENT_ID: request.claims.get(DEPLOYMENT_ID, self.config.deployment_id),
-            DL_CONTENT_ITEMS: [{"type": "ltiResourceLink", "title": "edcert certification activity",
-                                "url": f"{self.tool_url}/launch"}],
+            DL_CONTENT_ITEMS: [self.content_item],
         }
         if isinstance(settings, dict) and "data" in settings:
             claims[DL_DATA] = settings["data"]

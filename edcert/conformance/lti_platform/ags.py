@@ -15,6 +15,7 @@ import pytest
 
 from edcert.conformance.lti_platform._claims import (
     AGS_CLAIM,
+    CONTEXT,
     MEDIA_LINEITEM,
     MEDIA_LINEITEMS,
     MEDIA_RESULTS,
@@ -230,3 +231,74 @@ def check_lineitem_bad_input(platform: PlatformUnderTest, launch: Launch) -> Non
         if response.status_code != 400:
             raise Failure(f"a line item with {what} answered HTTP {response.status_code}", expected="HTTP 400",
                           received=f"HTTP {response.status_code}", exchanges=evidence_of(response))
+
+
+def _ids(response: httpx.Response, what: str) -> set[str]:
+    if response.status_code != 200:
+        raise Failure(f"reading {what} answered HTTP {response.status_code}", expected="HTTP 200",
+                      received=f"HTTP {response.status_code}", exchanges=evidence_of(response))
+    body = json_body(response, what)
+    return {str(i.get("id")) for i in body if isinstance(i, dict)} if isinstance(body, list) else set()
+
+
+@check(
+    id="LTIP-AGS-006", standard=STANDARD, category="services", level="recommended",
+    title="Line items and scores stay in their course: a second course's line items and grades do not show in "
+          "the first, nor the first's in the second",
+    why="A tool used in two classes must see only each class's gradebook columns; a platform that mixes them "
+        "shows one class's assignments, and grades, in another.",
+    remediation="Scope the line-item container (the lineitems URL of a launch) to the launch's context: list "
+                "only the line items created in that context, and keep scores on the line item they were posted to.",
+    ref=f"{AGS} §3.1 (lineitems: the container for the current context), §3.2.1; "
+        "1EdTech Certification Guide §5.4 (contexts A and B)",
+    requirements=("LTIP-REQ-AGS-CONTEXTS",),
+    tags=("1edtech:create-line-item", "1edtech:post-score", "1edtech:verify-gradebook-entities"),
+)
+def check_lineitems_stay_in_their_context(platform: PlatformUnderTest, launch: Launch) -> None:
+    url_a = _lineitems_url(platform, launch)
+    if platform.config.launch_mode == "url" and platform.start_url("context_b") is None:
+        raise NotApplicable("no launch in a second course is configured (launch_start_url_context_b): the "
+                            "1EdTech two-context line-item test needs one")
+    _, item_a = _created(platform, launch)
+    other = platform.launch("context_b")
+    context_a, context_b = (c.get(CONTEXT, {}).get("id") if isinstance(c.get(CONTEXT), dict) else None
+                            for c in (launch.claims, other.claims))
+    if context_a == context_b:
+        raise NotApplicable(f"the second-course launch is in the same context ({context_a!r}) as the first")
+    url_b = _lineitems_url(platform, other)
+    tag = secrets.token_hex(4)
+    body = {"label": f"edcert check {tag} (second course)", "scoreMaximum": MAXIMUM, "resourceId": f"edcert-{tag}",
+            "tag": "edcert"}
+    created = platform.service("POST", url_b, (SCOPE_LINEITEM,), accept=MEDIA_LINEITEM, json_body_=body,
+                               content_type=MEDIA_LINEITEM)
+    item_b = json_body(created, "the line-item service") if created.status_code in (200, 201) else None
+    if not isinstance(item_b, dict) or not isinstance(item_b.get("id"), str):
+        raise Failure(f"creating a line item in the second course answered HTTP {created.status_code}",
+                      expected="HTTP 201 with the line item's id", received=f"HTTP {created.status_code}",
+                      exchanges=evidence_of(created))
+    user = str(other.claims.get("sub"))
+    score = {"userId": user, "scoreGiven": 5, "scoreMaximum": MAXIMUM, "timestamp": _stamp(datetime.now(UTC)),
+             "activityProgress": "Completed", "gradingProgress": "FullyGraded"}
+    posted = platform.service("POST", _under(item_b["id"], "scores"), (SCOPE_SCORE,), accept="*/*",
+                              json_body_=score, content_type=MEDIA_SCORE)
+    if posted.status_code not in ACCEPTED:
+        raise Failure(f"posting a score in the second course answered HTTP {posted.status_code}",
+                      expected="HTTP 200-204", received=f"HTTP {posted.status_code}", exchanges=evidence_of(posted))
+    listing_a = platform.service("GET", url_a, (SCOPE_LINEITEM,), accept=MEDIA_LINEITEMS)
+    listing_b = platform.service("GET", url_b, (SCOPE_LINEITEM,), accept=MEDIA_LINEITEMS)
+    in_a, in_b = _ids(listing_a, "the first course's line items"), _ids(listing_b, "the second course's line items")
+    leaks = []
+    if item_b["id"] in in_a:
+        leaks.append(f"the first course lists the second's line item {item_b['id']}")
+    if item_a["id"] in in_b:
+        leaks.append(f"the second course lists the first's line item {item_a['id']}")
+    read_b, read_a = (platform.service("GET", _under(i, "results"), (SCOPE_RESULT_READONLY,), accept=MEDIA_RESULTS,
+                                       params={"user_id": user}) for i in (item_b["id"], item_a["id"]))
+    if _ratio(read_b, user) != 0.5:
+        leaks.append("the second course's line item does not hold the score posted to it")
+    if read_a.status_code == 200 and _ratio(read_a, user) == 0.5:
+        leaks.append("the first course's line item shows the score posted in the second course")
+    if leaks:
+        raise Failure("line items or scores cross between courses: " + "; ".join(leaks),
+                      expected="each course's line items and scores only in that course", received="; ".join(leaks),
+                      exchanges=[*evidence_of(listing_a), *evidence_of(listing_b), *evidence_of(read_a)])

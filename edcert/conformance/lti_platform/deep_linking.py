@@ -16,13 +16,18 @@ from joserfc.jwk import RSAKey
 
 from edcert.conformance.lti_platform._browser import BROWSER_HEADERS
 from edcert.conformance.lti_platform._claims import (
+    CORE,
+    CUSTOM,
     DEEP_LINKING_REQUEST,
     DL,
     DL_SETTINGS,
     LTI_VERSION,
     MESSAGE_TYPE,
+    RESOURCE_LINK,
+    RESOURCE_LINK_REQUEST,
     SEC,
     STANDARD,
+    TARGET_LINK_URI,
     VERSION,
 )
 from edcert.conformance.lti_platform._fixtures import Launch, PlatformUnderTest, evidence_of
@@ -110,12 +115,83 @@ def check_deep_linking_request(platform: PlatformUnderTest) -> None:
     requirements=("LTIP-REQ-DL-RESPONSE-ACCEPT",), tags=("1edtech:dl-response-accepted",),
 )
 def check_deep_linking_response_accepted(platform: PlatformUnderTest) -> None:
-    launch = _deep_link_launch(platform)
-    response = _post_response(platform, launch)
+    launch, response = _accepted(platform)
     if response.status_code >= 400:
         raise Failure(f"the platform refused a valid Deep Linking response (HTTP {response.status_code})",
                       expected="HTTP 2xx or 3xx: the content items are added",
                       received=f"HTTP {response.status_code}", exchanges=[*launch.evidence(), *evidence_of(response)])
+
+
+def _accepted(platform: PlatformUnderTest) -> tuple[Launch, httpx.Response]:
+    """edcert's valid Deep Linking response and the platform's answer, posted once per run."""
+    if "dl-accepted" not in platform.cache:
+        launch = _deep_link_launch(platform)
+        platform.cache["dl-accepted"] = (launch, _post_response(platform, launch))
+    found: tuple[Launch, httpx.Response] = platform.cache["dl-accepted"]
+    return found
+
+
+def _deep_linked_launch(platform: PlatformUnderTest) -> tuple[dict[str, Any], Launch]:
+    """The launch of the resource link the platform created from edcert's item, and that item."""
+    launch, response = _accepted(platform)
+    if response.status_code >= 400:
+        raise Failure("there is no deep-linked activity to launch: the platform refused the Deep Linking response "
+                      f"(HTTP {response.status_code})", expected="the response accepted and its link launchable",
+                      received=f"HTTP {response.status_code}", exchanges=[*launch.evidence(), *evidence_of(response)])
+    return platform.content_item, platform.launch("deep_linked")
+
+
+@check(
+    id="LTIP-DL-004", standard=STANDARD, category="deep-linking", level="required",
+    title="The link the platform created from the Deep Linking response launches with the item's url as "
+          "target_link_uri and its custom parameters",
+    why="A teacher adds a specific activity through Deep Linking; if its launch loses the activity's address or "
+        "settings, students land on the tool's start page instead of the activity the teacher chose.",
+    remediation="Create a resource link from each ltiResourceLink item and launch it as an LtiResourceLinkRequest "
+                "with a resource_link.id, the item's url as target_link_uri, and every custom parameter of the "
+                "item, unchanged, in the custom claim.",
+    ref=f"{DL} §3.2 (url, custom); {CORE} §5.3; 1EdTech Certification Guide §5.2 (Proof of LTI Link)",
+    requirements=("LTIP-REQ-DL-LINK-LAUNCH",), tags=("1edtech:proof-of-lti-link",),
+)
+def check_deep_linked_item_launch(platform: PlatformUnderTest) -> None:
+    item, launch = _deep_linked_launch(platform)
+    verify_signature(platform, launch)
+    c = launch.claims
+    problems = []
+    if c.get(MESSAGE_TYPE) != RESOURCE_LINK_REQUEST:
+        problems.append(f"message_type {c.get(MESSAGE_TYPE)!r}")
+    link = c.get(RESOURCE_LINK)
+    if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
+        problems.append("no resource_link.id")
+    if c.get(TARGET_LINK_URI) != item["url"]:
+        problems.append(f"target_link_uri {c.get(TARGET_LINK_URI)!r}, not the item's url")
+    custom = c.get(CUSTOM)
+    lost = [k for k, v in item["custom"].items() if not isinstance(custom, dict) or custom.get(k) != v]
+    if lost:
+        problems.append(f"custom parameters {lost} missing or changed")
+    if problems:
+        raise Failure("the launch of the deep-linked activity does not carry the item: " + "; ".join(problems),
+                      expected=f"target_link_uri {item['url']!r}, custom {item['custom']!r}",
+                      received="; ".join(problems), exchanges=launch.evidence())
+
+
+@check(
+    id="LTIP-DL-005", standard=STANDARD, category="deep-linking", level="recommended",
+    title="The deep-linked activity's launch names it with the item's title (resource_link.title)",
+    why="Tools show the activity's name from the launch; a link that forgets the title the teacher chose looks "
+        "like another activity.",
+    remediation="Keep the ltiResourceLink item's title as the resource link's title and send it in "
+                "resource_link.title.",
+    ref=f"{DL} §3.2 (title); {CORE} §5.3.5",
+    requirements=("LTIP-REQ-DL-LINK-TITLE",), tags=("1edtech:proof-of-lti-link",),
+)
+def check_deep_linked_item_title(platform: PlatformUnderTest) -> None:
+    item, launch = _deep_linked_launch(platform)
+    link = launch.claims.get(RESOURCE_LINK)
+    title = link.get("title") if isinstance(link, dict) else None
+    if title != item["title"]:
+        raise Failure("the deep-linked activity's launch does not carry the item's title",
+                      expected=repr(item["title"]), received=repr(title), exchanges=launch.evidence())
 
 
 @check(

@@ -1,7 +1,6 @@
 """The id_token of a resource link launch (SF §5.1.2-3; LTI Core 1.3 §5.3; the 1EdTech platform payload tests)."""
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +27,7 @@ from edcert.conformance.lti_platform._claims import (
 from edcert.conformance.lti_platform._fixtures import LAUNCH_KINDS, Launch, PlatformUnderTest
 from edcert.harness import check
 from edcert.harness.errors import Failure
+from edcert.harness.evidence import Exchange
 from edcert.harness.http import exchange_of, json_body
 
 LEEWAY = 60  # seconds of clock skew tolerated
@@ -35,6 +35,22 @@ LEEWAY = 60  # seconds of clock skew tolerated
 
 def _fail(launch: Launch, message: str, expected: object, received: object) -> Failure:
     return Failure(message, expected=expected, received=received, exchanges=launch.evidence())
+
+
+# The 1EdTech suite's four resource link payloads (Certification Guide §5.1), the full student launch first.
+PAYLOADS = ("full", "student_no_pii", "instructor", "no_pii")
+
+
+def _payloads(platform: PlatformUnderTest) -> list[tuple[str, Launch]]:
+    """Each configured payload's launch with a prefix naming it in messages ("" for the full student launch).
+
+    Signature, timestamps and whitespace hold for every payload, not just the first one.
+    """
+    found = [("", platform.launch("full"))]
+    for kind in PAYLOADS[1:]:
+        if _configured(platform, kind):
+            found.append((f"{LAUNCH_KINDS[kind][1]}: ", platform.launch(kind)))
+    return found
 
 
 @check(
@@ -54,35 +70,46 @@ def check_id_token_alg_and_kid(launch: Launch) -> None:
 
 @check(
     id="LTIP-IDT-002", standard=STANDARD, category="security", level="required",
-    title="The id_token's kid is in the platform JWKS and its signature verifies",
+    title="Every payload's id_token (student and instructor, with and without personal data) names a kid in "
+          "the platform JWKS and its signature verifies",
     why="A signature that does not verify against the platform's published keys cannot prove the launch is real.",
     remediation="Publish every signing key in the JWKS at jwks_url with its kid, and sign with the key the kid names.",
     ref=f"{SEC} §5.1.3 step 1, §6",
     requirements=("LTIP-REQ-IDT-SIGNATURE",), tags=("1edtech:signature-valid",),
 )
-def check_id_token_signature(platform: PlatformUnderTest, launch: Launch) -> None:
-    verify_signature(platform, launch)
+def check_id_token_signature(platform: PlatformUnderTest) -> None:
+    keys = _platform_keys(platform)
+    for what, launch in _payloads(platform):
+        verify_signature(platform, launch, keys, what)
 
 
-def verify_signature(platform: PlatformUnderTest, launch: Launch) -> None:
-    """Fail unless the launch's id_token verifies with the platform JWKS key its kid names."""
+def _platform_keys(platform: PlatformUnderTest) -> tuple[KeySet, list[Exchange]]:
     response = platform.client.get(platform.config.jwks_url, auth=None)
     evidence = [e for e in [exchange_of(response)] if e is not None]
     body = json_body(response, "the platform JWKS")
     try:
-        keys = KeySet.import_key_set(body)  # type: ignore[arg-type]
+        return KeySet.import_key_set(body), evidence  # type: ignore[arg-type]
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise Failure(f"the platform JWKS does not parse ({type(exc).__name__})", expected='{"keys": [...]}',
                       received=f"HTTP {response.status_code}", exchanges=evidence) from None
+
+
+def verify_signature(platform: PlatformUnderTest, launch: Launch, jwks: tuple[KeySet, list[Exchange]] | None = None,
+                     what: str = "") -> None:
+    """Fail unless the launch's id_token verifies with the platform JWKS key its kid names.
+
+    ``jwks`` is the JWKS already read, with its evidence (read now when None); ``what`` prefixes the messages.
+    """
+    keys, evidence = jwks or _platform_keys(platform)
     kid = launch.header.get("kid")
     if kid not in {k.kid for k in keys.keys}:
-        raise Failure("the id_token's kid is not in the platform JWKS", expected=f"a key with kid {kid!r}",
+        raise Failure(f"{what}the id_token's kid is not in the platform JWKS", expected=f"a key with kid {kid!r}",
                       received=f"kids {sorted(str(k.kid) for k in keys.keys)}",
                       exchanges=[*evidence, *launch.evidence()])
     try:
         jwt.decode(launch.id_token, keys, algorithms=["RS256", "RS384", "RS512"])
     except JoseError as exc:
-        raise Failure("the id_token's signature does not verify with the key its kid names",
+        raise Failure(f"{what}the id_token's signature does not verify with the key its kid names",
                       expected="a valid signature", received=type(exc).__name__,
                       exchanges=[*evidence, *launch.evidence()]) from None
 
@@ -122,19 +149,20 @@ def check_id_token_required_claims(launch: Launch) -> None:
 
 @check(
     id="LTIP-IDT-004", standard=STANDARD, category="security", level="required",
-    title="The id_token's iat and exp are numbers, iat not in the future and exp not past",
+    title="Every payload's id_token has numeric iat and exp, iat not in the future and exp not past",
     why="Tools must refuse expired launches, so a platform issuing them blocks every student.",
     remediation="Set iat to the time of issue and exp a few minutes later (NumericDate seconds).",
     ref=f"{SEC} §5.1.2, §5.1.3 steps 7-8",
     requirements=("LTIP-REQ-IDT-TIMESTAMPS",), tags=("1edtech:timestamps-valid",),
 )
-def check_id_token_timestamps(launch: Launch) -> None:
-    iat, exp = launch.claims.get("iat"), launch.claims.get("exp")
-    now = time.time()
-    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (iat, exp))
-    if not numeric or iat > now + LEEWAY or exp < launch.arrival.at - LEEWAY or exp <= iat:  # type: ignore[operator]
-        raise _fail(launch, "the id_token's timestamps are not valid at launch time",
-                    "numeric iat <= now < exp", f"iat={iat!r}, exp={exp!r}, received at {int(launch.arrival.at)}")
+def check_id_token_timestamps(platform: PlatformUnderTest) -> None:
+    for what, launch in _payloads(platform):
+        iat, exp = launch.claims.get("iat"), launch.claims.get("exp")
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (iat, exp))
+        at = launch.arrival.at
+        if not numeric or iat > at + LEEWAY or exp < at - LEEWAY or exp <= iat:  # type: ignore[operator]
+            raise _fail(launch, f"{what}the id_token's timestamps are not valid at launch time",
+                        "numeric iat <= now < exp", f"iat={iat!r}, exp={exp!r}, received at {int(at)}")
 
 
 @check(
@@ -229,17 +257,18 @@ def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
 
 @check(
     id="LTIP-IDT-009", standard=STANDARD, category="data-model", level="recommended",
-    title="No claim value is padded with leading or trailing whitespace",
+    title="No claim value of any payload is padded with leading or trailing whitespace",
     why="Padded identifiers do not match the same user or course in the tool, creating duplicate accounts.",
     remediation="Trim identifiers, names and titles before putting them in the id_token.",
     ref="1EdTech LTI Advantage Conformance Certification Guide §5.1 (Payload is Free of Extra Whitespace)",
     requirements=("LTIP-REQ-IDT-WHITESPACE",), tags=("1edtech:free-of-extra-whitespace",),
 )
-def check_no_padded_whitespace(launch: Launch) -> None:
-    padded = [path for path, text in _strings(launch.claims) if text != text.strip()]
-    if padded:
-        raise _fail(launch, f"{len(padded)} claim value(s) carry leading or trailing whitespace",
-                    "trimmed values", f"in {padded[:5]}")
+def check_no_padded_whitespace(platform: PlatformUnderTest) -> None:
+    for what, launch in _payloads(platform):
+        padded = [path for path, text in _strings(launch.claims) if text != text.strip()]
+        if padded:
+            raise _fail(launch, f"{what}{len(padded)} claim value(s) carry leading or trailing whitespace",
+                        "trimmed values", f"in {padded[:5]}")
 
 
 @check(

@@ -130,3 +130,32 @@ def check_nrps_paging(platform: PlatformUnderTest, launch: Launch) -> None:
         raise Failure("following the next links does not give every member exactly once",
                       expected=f"{len(whole.members)} distinct members", received=f"{len(ids)} ({len(set(ids))} "
                       "distinct)", exchanges=evidence)
+
+
+_STATUSES = {"Active", "Inactive", "Deleted"}
+
+
+@check(
+    id="LTIP-NRPS-004", standard=STANDARD, category="services", level="optional",
+    title="When the roster offers Link rel=\"differences\", that URL answers a membership container of the changes",
+    why="Tools that keep a class list up to date ask only for what changed; a differences link that does not work "
+        "makes them miss new and dropped students.",
+    remediation='Serve the rel="differences" URL as a complete, opaque URL answering 200 with the NRPS membership '
+                "container (members with user_id, roles and status Active, Inactive or Deleted), or leave the link "
+                "out.",
+    ref=f"{NRPS} §2.4.3 (membership differences); 1EdTech Certification Guide §5.3 (Confirming Names & Roles Link "
+        "Header)",
+    requirements=("LTIP-REQ-NRPS-DIFFERENCES",), tags=("1edtech:names-and-roles-link-header",),
+)
+def check_nrps_differences(platform: PlatformUnderTest, launch: Launch) -> None:
+    first = roster(platform, launch, paged=False).first
+    link = first.links.get("differences")
+    if not link or not link.get("url"):
+        raise NotApplicable('the memberships answer offers no Link rel="differences" (a MAY of NRPS 2.0 §2.4.3)')
+    response, members = _page(platform, urljoin(str(first.url), link["url"]), None)
+    bad = [i for i, m in enumerate(members) if not isinstance(m, dict) or not isinstance(m.get("user_id"), str)
+           or m.get("status", "Active") not in _STATUSES]
+    if bad:
+        raise Failure(f"{len(bad)} of {len(members)} members of the differences report lack user_id or have an "
+                      "unknown status", expected="user_id and status Active, Inactive or Deleted",
+                      received=f"members at {bad[:5]}", exchanges=evidence_of(response))

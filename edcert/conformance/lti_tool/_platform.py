@@ -80,9 +80,10 @@ class TestPlatform:
     def lineitem_url(self) -> str:
         return f"{self.issuer}{LINEITEMS_PATH}/{LINEITEM_ID}"
 
-    def service_claims(self, user: str) -> dict[str, Any]:
-        """The NRPS and AGS claims of a services launch; the roster holds ``user`` and four classmates."""
-        self.members = [{"user_id": user, "status": "Active", "roles": [c.ROLE_INSTRUCTOR]}] + [
+    def service_claims(self, user: str, role: str = c.ROLE_INSTRUCTOR) -> dict[str, Any]:
+        """The NRPS and AGS claims of a services launch; the roster holds ``user`` (in ``role``) and four
+        classmates."""
+        self.members = [{"user_id": user, "status": "Active", "roles": [role]}] + [
             {"user_id": f"edcert-student-{n}", "status": "Active", "roles": [c.ROLE_LEARNER]} for n in range(1, 5)]
         return {
             c.NRPS_CLAIM: {"context_memberships_url": self.issuer + NRPS_PATH, "service_versions": ["2.0"]},

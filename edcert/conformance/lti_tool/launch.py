@@ -67,6 +67,27 @@ def check_teacher_launches(lti_tool: LtiToolSession) -> None:
     _all_accepted(lti_tool, "teacher", variants(c.ROLE_INSTRUCTOR, "Instructor", c.ROLE_STAFF))
 
 
+@check(id="LTIT-LAUNCH-003", standard=STANDARD, category="launch", level="required",
+       requirements=("LTIT-REQ-LAUNCH-VALID",),
+       title="A student launch to a resource link only students see (its own resource_link id) is accepted",
+       why="Teachers add activities only students open; a tool that waits for a teacher to open each link "
+           "first leaves those students with an error.",
+       remediation="Accept a valid Learner launch for a resource_link.id the tool has never seen: create the "
+                   "activity on first launch, whoever launches it.",
+       ref=f"{CORE} §5.3.5 (resource_link); LTI Advantage Conformance Guide §6.1.3 (Student Only Resource Link)",
+       tags=("1edtech:student-only-resource-link",))
+def check_student_only_resource_link(lti_tool: LtiToolSession) -> None:
+    def mutate(claims: dict[str, Any]) -> None:
+        _variant([c.ROLE_LEARNER])(claims)
+        claims[c.RESOURCE_LINK] = {"id": "edcert-student-only-link", "title": "edcert student-only activity"}
+
+    launch = lti_tool.launch(mutate)
+    if launch.verdict != "accepted":
+        raise Failure(f"a student launch to a student-only resource link was not accepted "
+                      f"(HTTP {launch.response.status_code})", expected="the launch accepted",
+                      received=f"{launch.verdict} (HTTP {launch.response.status_code})", exchanges=launch.evidence())
+
+
 @check(id="LTIT-LAUNCH-002", standard=STANDARD, category="launch", level="required",
        requirements=("LTIT-REQ-LAUNCH-VALID",),
        title="Valid student launches are accepted (the nine 1EdTech Learner variants)",

@@ -36,21 +36,23 @@ class Services:
         return [r for r in self.received if r["path"].endswith(path) and r["method"] == method]
 
 
-def services(lti_tool: LtiToolSession) -> Services:
-    """One Instructor launch carrying the NRPS and AGS claims, then what the tool asked of the platform."""
+def services(lti_tool: LtiToolSession, role: str = c.ROLE_INSTRUCTOR) -> Services:
+    """One launch (Instructor, or ``role``) carrying the NRPS and AGS claims, then what the tool asked of the
+    platform."""
     if not lti_tool.config.services:
         pytest.skip("the vendor configuration does not claim LTI Advantage services (services = false)")
-    return lti_tool.shared("services", lambda: _services_launch(lti_tool))  # type: ignore[no-any-return]
+    return lti_tool.shared(f"services {role}", lambda: _services_launch(lti_tool, role))  # type: ignore[no-any-return]
 
 
-def _services_launch(lti_tool: LtiToolSession) -> Services:
+def _services_launch(lti_tool: LtiToolSession, role: str) -> Services:
     platform = lti_tool.platform
     before = len(platform.received)
     user: list[str] = []
 
     def mutate(claims: dict[str, Any]) -> None:
         user.append(claims["sub"])
-        claims.update(platform.service_claims(claims["sub"]))
+        claims[c.ROLES] = [role]
+        claims.update(platform.service_claims(claims["sub"], role))
         claims[c.CONTEXT] = {"id": "edcert-course-1", "label": "MATH-7", "type": [c.CONTEXT_COURSE]}
 
     launch = lti_tool.launch(mutate)
@@ -246,3 +248,31 @@ def check_lineitem_request(lti_tool: LtiToolSession) -> None:
 def check_results_request(lti_tool: LtiToolSession) -> None:
     reads = _ags_requests(lti_tool, "/results", "GET", "read results (GET {lineitem}/results)")
     _problems(lti_tool, reads, "results request")
+
+
+@check(id="LTIT-SVC-009", standard=STANDARD, category="services", level="recommended",
+       requirements=("LTIT-REQ-AGS-LEARNER-SCORE",),
+       title="A learner's launch offering the grade service leads the tool to post that learner's score",
+       why="Grades come from students doing the activity; a tool that sends grades only when a teacher opens it "
+           "leaves the gradebook empty.",
+       remediation="When a learner launch carries the AGS claim with a lineitem and the score scope, post the "
+                   "learner's score (userId = the launch's sub) to {lineitem}/scores once the learner has a "
+                   "result (Initialized/Started progress counts).",
+       ref=f"{AGS} §3.4; LTI Advantage Conformance Guide §6.4 (a learner launch, then the tool's scores)",
+       tags=("1edtech:ags-learner-launch",))
+def check_learner_score(lti_tool: LtiToolSession) -> None:
+    svc = services(lti_tool, c.ROLE_LEARNER)
+    posts = [r for r in svc.at("/scores", "POST") if LINEITEMS_PATH in r["path"]]
+    mine = []
+    for post in posts:
+        try:
+            score = json.loads(post["body"])
+        except ValueError:
+            continue
+        if isinstance(score, dict) and score.get("userId") == svc.user:
+            mine.append(post)
+    if not mine:
+        raise Failure("after a learner's launch offering the grade service the tool posted no score for that "
+                      "learner", expected=f"POST {{lineitem}}/scores with userId {svc.user!r}",
+                      received=f"{len(posts)} score(s), none for the learner",
+                      exchanges=[*svc.launch.evidence(), *(exchange(lti_tool, p) for p in posts[:2])])

@@ -9,7 +9,9 @@ endpoint taking RFC 7523 client assertions, NRPS and AGS. Everything it receives
 The registered tool lives on loopback: its login, launch and JWKS URLs are ``{tool_url}/login``,
 ``/launch`` and ``/jwks`` on any port of 127.0.0.1 or localhost (a loopback redirect URI may use any
 port, RFC 8252 §7.3). The launch-start link names the tool's address (``?tool_url=``), because edcert
-listens on a port chosen per run.
+listens on a port chosen per run; ``user=student|instructor``, ``pii=none``, ``message=deep_link``,
+``link=latest`` (launch the resource link the last Deep Linking response created) and ``context=b`` (the
+second course) choose what it launches.
 """
 from __future__ import annotations
 
@@ -54,6 +56,8 @@ PLATFORM_PATH = "/lti/platform"
 TOOL_CLIENT_ID = "edcert-lti-tool"
 DEPLOYMENT_ID = "sandbox-deployment-1"
 CONTEXT_ID = "sandbox-course-1"
+CONTEXT_B_ID = "sandbox-course-2"  # a second course: the 1EdTech AGS test's context B
+CONTEXTS = {CONTEXT_ID: ("SBX-1", "Sandbox course"), CONTEXT_B_ID: ("SBX-2", "Sandbox course B")}
 SCOPES = (SCOPE_NRPS, SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE)
 _F = "lti-platform."
 _LOOPBACK = frozenset({"127.0.0.1", "localhost"})
@@ -81,18 +85,36 @@ MEMBERS = (
 USERS = {"student": MEMBERS[1], "instructor": MEMBERS[0]}
 
 
+@dataclass(frozen=True)
+class CreatedLink:
+    """A resource link the platform created from an ltiResourceLink item of a Deep Linking response."""
+
+    id: str
+    url: str | None
+    title: str | None
+    custom: dict[str, str]
+
+
 @dataclass
 class PendingLaunch:
     tool_url: str
     user: Member
     pii: bool
     deep_link: bool = False
+    link: CreatedLink | None = None  # a launch of a deep-linked resource link, else the course's own link
+    context: str = CONTEXT_ID
+
+    @property
+    def target(self) -> str:
+        """The target_link_uri: the deep-linked item's url (DL 2.0 §3.2), else the tool's launch URL."""
+        return self.link.url if self.link is not None and self.link.url else f"{self.tool_url}/launch"
 
 
 @dataclass
 class LineItem:
     id: str
     body: dict[str, Any]
+    context: str
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)  # user_id -> the score applied
     first: dict[str, dict[str, Any]] = field(default_factory=dict)  # user_id -> the first score (a fault reads it)
 
@@ -112,6 +134,7 @@ class PlatformState:
     received: list[dict[str, Any]] = field(default_factory=list)
     deep_link_requests: dict[str, str] = field(default_factory=dict)  # data of an open DL request -> deployment
     content_items: list[dict[str, Any]] = field(default_factory=list)  # what Deep Linking responses added
+    links: list[CreatedLink] = field(default_factory=list)  # resource links created from those items
 
     def faulty(self, name: str) -> bool:
         return self.sandbox.faulty(_F + name)
@@ -185,21 +208,29 @@ class _Platform:
         """Begin a launch: an auto-submitting form to the tool's login URL (third-party initiated login)."""
         st = self.state
         tool_url = _loopback_tool(request.query_params.get("tool_url", ""))
-        user = USERS.get(request.query_params.get("user", "student"))
-        st.record(request, tool_url=tool_url, user=request.query_params.get("user"),
-                  pii=request.query_params.get("pii"), message=request.query_params.get("message"))
+        q = request.query_params
+        user = USERS.get(q.get("user", "student"))
+        context = CONTEXT_B_ID if q.get("context") == "b" else CONTEXT_ID
+        st.record(request, tool_url=tool_url, user=q.get("user"), pii=q.get("pii"), message=q.get("message"),
+                  link=q.get("link"), context=context)
         if tool_url is None or user is None:
             return _local_error("tool_url must be the registered tool on loopback; user is student or instructor")
+        link = None
+        if q.get("link") == "latest":  # the resource link the last Deep Linking response created
+            if not st.links:
+                return _local_error("no resource link has been created through Deep Linking yet")
+            link = st.links[-1]
         st.tool_url = tool_url
         hint = secrets.token_urlsafe(16)
-        st.launches[hint] = PendingLaunch(tool_url, user, pii=request.query_params.get("pii", "full") != "none",
-                                          deep_link=request.query_params.get("message") == "deep_link")
+        pending = PendingLaunch(tool_url, user, pii=q.get("pii", "full") != "none",
+                                deep_link=q.get("message") == "deep_link", link=link, context=context)
+        st.launches[hint] = pending
         issuer = _issuer(request)
         deployment = "another-deployment" if st.faulty("login.deployment-mismatch") else DEPLOYMENT_ID
         fields = {
             "iss": issuer + "/" if st.faulty("login.iss-trailing-slash") else issuer,
             "login_hint": user.user_id,
-            "target_link_uri": f"{tool_url}/launch",
+            "target_link_uri": pending.target,
             "lti_message_hint": hint,
             "lti_deployment_id": deployment,
             "client_id": TOOL_CLIENT_ID,
@@ -241,32 +272,44 @@ class _Platform:
         now = int(time.time())
         issuer = _issuer(request)
         user = launch.user
-        pad = " " if st.faulty("idt.padded-whitespace") else ""
+        student_no_pii = user.role == ROLE_LEARNER and not launch.pii
+        pad = " " if st.faulty("idt.padded-whitespace") or (student_no_pii and st.faulty("idt.student-no-pii-padded")) \
+            else ""
         roles: Any = [user.role]
         if st.faulty("idt.instructor-as-learner") and user.role == ROLE_INSTRUCTOR and launch.pii:
             roles = [ROLE_LEARNER]
         if st.faulty("idt.roles-string"):
             roles = " ".join(roles)
+        context = launch.context
+        label, title = CONTEXTS[context]
+        link: dict[str, Any] = {"id": "sandbox-link-1", "title": "Sandbox activity" + pad}
+        if launch.link is not None:
+            link = {"id": launch.link.id, **({"title": launch.link.title} if launch.link.title else {})}
+            if st.faulty("dl.link-drops-title"):
+                link["title"] = "Sandbox activity"
         claims: dict[str, Any] = {
             "iss": issuer, "aud": client_id, "sub": user.user_id, "iat": now, "exp": now + 300,
             "nonce": secrets.token_urlsafe(12) if st.faulty("idt.wrong-nonce") else nonce,
             c.MESSAGE_TYPE: c.RESOURCE_LINK_REQUEST, c.VERSION: c.LTI_VERSION,
             c.DEPLOYMENT_ID: DEPLOYMENT_ID,
             c.TARGET_LINK_URI: (f"{launch.tool_url}/elsewhere" if st.faulty("idt.target-link-mismatch")
-                                else f"{launch.tool_url}/launch"),
-            c.RESOURCE_LINK: {"id": "sandbox-link-1", "title": "Sandbox activity" + pad},
+                                else launch.target),
+            c.RESOURCE_LINK: link,
             c.ROLES: roles,
-            c.CONTEXT: {"id": CONTEXT_ID, "label": "SBX-1", "title": "Sandbox course" + pad, "type": [CONTEXT_COURSE]},
-            NRPS_CLAIM: {"context_memberships_url": f"{issuer}/contexts/{CONTEXT_ID}/memberships",
+            c.CONTEXT: {"id": context, "label": label, "title": title + pad, "type": [CONTEXT_COURSE]},
+            NRPS_CLAIM: {"context_memberships_url": f"{issuer}/contexts/{context}/memberships",
                          "service_versions": ["2.0"]},
             AGS_CLAIM: {"scope": [SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE],
-                        "lineitems": f"{issuer}/contexts/{CONTEXT_ID}/lineitems"},
+                        "lineitems": f"{issuer}/contexts/{context}/lineitems"},
         }
+        if launch.link is not None and launch.link.custom:
+            claims[c.CUSTOM] = dict(launch.link.custom)
         if st.faulty("idt.no-resource-link"):
             del claims[c.RESOURCE_LINK]
         if launch.deep_link:
             self._deep_linking_request(claims, issuer)
-        if st.faulty("idt.expired"):
+        instructor = user.role == ROLE_INSTRUCTOR and not launch.deep_link
+        if st.faulty("idt.expired") or (instructor and not launch.pii and st.faulty("idt.instructor-no-pii-expired")):
             claims["iat"], claims["exp"] = now - 7200, now - 3600
         leak = st.faulty("idt.pii-in-anonymous") or (st.faulty("idt.student-pii-in-anonymous")
                                                      and user.role == ROLE_LEARNER)
@@ -275,7 +318,7 @@ class _Platform:
                           family_name=user.family_name, email=user.email)
         alg = "RS384" if st.faulty("idt.rs384") else "RS256"
         key = st.key
-        if st.faulty("idt.foreign-key"):
+        if st.faulty("idt.foreign-key") or (instructor and st.faulty("idt.instructor-foreign-key")):
             key = RSAKey.import_key(st.foreign_key.as_dict(private=True), parameters={"kid": str(st.key.kid)})
         return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key, algorithms=[alg])
 
@@ -331,6 +374,9 @@ class _Platform:
             return _local_error("Deep Linking response refused: " + "; ".join(str(p) for p in refused))
         items = claims.get(c.DL_CONTENT_ITEMS, [])
         st.content_items.extend(i for i in items if isinstance(i, dict))
+        for item in items:
+            if isinstance(item, dict) and item.get("type") == "ltiResourceLink":
+                st.links.append(_created_link(item, lossy=st.faulty("dl.link-loses-item")))
         return HTMLResponse(f"<!doctype html><p>{len(items)} item(s) added to the course.</p>")
 
     async def _tool_keys(self) -> KeySet | None:
@@ -427,7 +473,8 @@ class _Platform:
         refused = self._grant(request, SCOPE_NRPS)
         if refused is not None:
             return refused
-        if request.path_params["context"] != CONTEXT_ID:
+        context = request.path_params["context"]
+        if context not in CONTEXTS:
             return JSONResponse({"error": "unknown context"}, status_code=404)
         try:
             limit = int(request.query_params.get("limit", "100"))
@@ -438,6 +485,10 @@ class _Platform:
             return JSONResponse({"error": "limit >= 1, offset >= 0"}, status_code=400)
         role = request.query_params.get("role")
         chosen = [m for m in MEMBERS if role is None or m.role == role or m.role.endswith("#" + role)]
+        if "since" in request.query_params:  # a differences URL (NRPS 2.0 §2.4.3): the roster never changes
+            if st.faulty("nrps.differences-broken") or not request.query_params["since"].isdigit():
+                return JSONResponse({"error": "since is not understood"}, status_code=400)
+            chosen = []
         page = chosen[offset:offset + limit]
         members = []
         for m in page:
@@ -448,25 +499,30 @@ class _Platform:
                 del member["roles"]
             members.append(member)
         url = str(request.url.replace(query=""))
-        body = {"id": str(request.url), "context": {"id": CONTEXT_ID, "label": "SBX-1", "title": "Sandbox course"},
+        body = {"id": str(request.url), "context": {"id": context, "label": CONTEXTS[context][0],
+                                                    "title": CONTEXTS[context][1]},
                 "members": members}
-        headers = {}
+        links = [f'<{url}?{urlencode({"since": int(time.time())})}>; rel="differences"']
         if offset + limit < len(chosen) and not st.faulty("nrps.no-link-header"):
             rest = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
-            headers["Link"] = f'<{url}?{urlencode({**rest, "limit": limit, "offset": offset + limit})}>; rel="next"'
+            links.insert(0, f'<{url}?{urlencode({**rest, "limit": limit, "offset": offset + limit})}>; rel="next"')
+        headers = {"Link": ", ".join(links)}
         media = "application/json" if st.faulty("nrps.json-content-type") else MEDIA_MEMBERSHIPS
         return JSONResponse(body, headers=headers, media_type=media)
 
     async def lineitems(self, request: Request) -> Response:
         st = self.state
         st.record(request, query=dict(request.query_params))
-        if request.path_params["context"] != CONTEXT_ID:
+        context = request.path_params["context"]
+        if context not in CONTEXTS:
             return JSONResponse({"error": "unknown context"}, status_code=404)
         if request.method == "GET":
             refused = self._grant(request, SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, fault="services.scope-not-enforced")
             if refused is not None:
                 return refused
-            items = [] if st.faulty("ags.container-omits-created") else [li.body for li in st.lineitems.values()]
+            leak = st.faulty("ags.lineitems-leak-across-contexts")
+            items = [] if st.faulty("ags.container-omits-created") else [
+                li.body for li in st.lineitems.values() if li.context == context or leak]
             for name, key in (("resource_link_id", "resourceLinkId"), ("resource_id", "resourceId"), ("tag", "tag")):
                 if name in request.query_params:
                     items = [i for i in items if i.get(key) == request.query_params[name]]
@@ -484,13 +540,14 @@ class _Platform:
         ident = secrets.token_hex(6)
         url = f"{str(request.url.replace(query='')).rstrip('/')}/{ident}"
         item = {**{k: v for k, v in body.items() if k != "id"}, "id": url}
-        st.lineitems[ident] = LineItem(ident, item)
+        st.lineitems[ident] = LineItem(ident, item, context)
         return JSONResponse(item, status_code=201, media_type=MEDIA_LINEITEM)
 
     def _lineitem(self, request: Request) -> LineItem | Response:
-        if request.path_params["context"] != CONTEXT_ID or request.path_params["item"] not in self.state.lineitems:
+        found = self.state.lineitems.get(request.path_params["item"])
+        if found is None or found.context != request.path_params["context"]:
             return JSONResponse({"error": "no such line item"}, status_code=404)
-        return self.state.lineitems[request.path_params["item"]]
+        return found
 
     async def lineitem(self, request: Request) -> Response:
         self.state.record(request)
@@ -547,6 +604,15 @@ class _Platform:
                 result["comment"] = score["comment"]
             out.append(result)
         return JSONResponse(out, media_type=MEDIA_RESULTS)
+
+
+def _created_link(item: dict[str, Any], *, lossy: bool) -> CreatedLink:
+    """The resource link made from an ltiResourceLink item; ``lossy`` (a fault) drops its url and custom."""
+    custom = item.get("custom")
+    kept = {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) and not lossy else {}
+    url = item.get("url") if isinstance(item.get("url"), str) and not lossy else None
+    title = item.get("title") if isinstance(item.get("title"), str) else None
+    return CreatedLink("sandbox-link-" + secrets.token_hex(4), url, title, kept)
 
 
 def _unverified(token: str) -> jwt.Token:

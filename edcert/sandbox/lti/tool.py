@@ -66,6 +66,7 @@ class ToolState:
     _key: RSAKey | None = None
     pending: dict[str, _PendingLogin] = field(default_factory=dict)
     platform_keys: dict[str, KeySet] = field(default_factory=dict)
+    links_opened: set[str] = field(default_factory=set)  # resource links an instructor launched (a fault reads it)
     record: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -142,6 +143,7 @@ def create_tool_app(sandbox: SandboxState) -> Starlette:
                 raise Refused("id_token and state are required")
             login_ = _bound_login(tool, state, request.cookies.get(STATE_COOKIE))
             claims = await _validate(tool, token, login_)
+            _check_link_known(tool, claims)
             entry["claims"] = claims
         except Refused as exc:
             entry["refused"] = str(exc)
@@ -326,6 +328,22 @@ def _check_lti_claims(tool: ToolState, claims: dict[str, Any]) -> None:
         raise Refused("learners must launch from a course")
 
 
+def _role(claims: dict[str, Any], name: str) -> bool:
+    roles = claims.get(c.ROLES)
+    return isinstance(roles, list) and any(isinstance(r, str) and r.endswith(name) for r in roles)
+
+
+def _check_link_known(tool: ToolState, claims: dict[str, Any]) -> None:
+    """The conformant tool creates an activity on its first launch by anyone; a fault waits for a teacher."""
+    link = claims.get(c.RESOURCE_LINK)
+    link_id = link.get("id") if isinstance(link, dict) else None
+    if _role(claims, "Instructor") and isinstance(link_id, str):
+        tool.links_opened.add(link_id)
+    elif tool.faulty("lti-tool.launch.learner-needs-known-link") and _role(claims, "Learner") \
+            and link_id not in tool.links_opened:
+        raise Refused("this activity has not been set up by a teacher yet")
+
+
 async def _use_services(tool: ToolState, claims: dict[str, Any], issuer: str) -> list[str]:
     """Read the roster (NRPS, every page) and post the launching user's score (AGS), as a grading tool does
     when a teacher opens it. Returns what happened, for the recording; a failed call never fails the launch."""
@@ -361,7 +379,8 @@ async def _use_services(tool: ToolState, claims: dict[str, Any], issuer: str) ->
                 pages += 1
                 done.append(f"memberships page {pages}: HTTP {page.status_code}")
                 url = None if fault("lti-tool.svc.nrps-ignores-next") else page.links.get("next", {}).get("url")
-            if ags.get("lineitem") and c.SCOPE_SCORE in ags.get("scope", []):
+            no_score = fault("lti-tool.svc.no-score-for-learners") and _role(claims, "Learner")
+            if ags.get("lineitem") and c.SCOPE_SCORE in ags.get("scope", []) and not no_score:
                 score: dict[str, Any] = {
                     "userId": claims.get("sub"), "scoreGiven": 7, "scoreMaximum": 10,
                     "activityProgress": "Completed", "gradingProgress": "FullyGraded",

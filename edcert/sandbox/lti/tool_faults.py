@@ -30,6 +30,9 @@ FAULTS: tuple[Fault, ...] = (
           ("LTIT-LAUNCH-001", "LTIT-LAUNCH-002")),
     Fault("lti-tool.launch.learner-requires-context", STANDARD,
           "Learner launches without a context claim are refused.", ("LTIT-LAUNCH-002",)),
+    Fault("lti-tool.launch.learner-needs-known-link", STANDARD,
+          "A learner launch is refused for a resource link no instructor has launched yet (the 1EdTech Student "
+          "Only Resource Link).", ("LTIT-LAUNCH-003",)),
     # negative launches: each skips one validation step of the id_token
     Fault("lti-tool.launch.kid-optional", STANDARD,
           "An id_token without kid is checked against every platform key instead of being refused.",
@@ -81,7 +84,7 @@ FAULTS: tuple[Fault, ...] = (
     # LTI Advantage services (the tool's calls to the platform)
     Fault("lti-tool.svc.assertion-without-jti", STANDARD,
           "The client assertion sent to the platform's token endpoint has no jti (the platform refuses it).",
-          tuple(f"LTIT-SVC-{n:03d}" for n in (1, 3, 4, 5, 6))),
+          tuple(f"LTIT-SVC-{n:03d}" for n in (1, 3, 4, 5, 6, 9))),
     Fault("lti-tool.svc.asks-unknown-scope", STANDARD,
           "The token request asks for a scope the launch never offered.", ("LTIT-SVC-002",)),
     Fault("lti-tool.svc.nrps-accept-json", STANDARD,
@@ -96,6 +99,9 @@ FAULTS: tuple[Fault, ...] = (
           "The tool creates its line item with Content-Type application/json.", ("LTIT-SVC-007",)),
     Fault("lti-tool.svc.results-accept-json", STANDARD,
           "The tool reads results asking for application/json, not the result container type.", ("LTIT-SVC-008",)),
+    Fault("lti-tool.svc.no-score-for-learners", STANDARD,
+          "The tool posts scores only when a teacher launches it, never for a learner's launch.",
+          ("LTIT-SVC-009",)),
     Fault("lti-tool.svc.score-missing-maximum", STANDARD,
           "Scores are posted with scoreGiven but without scoreMaximum.", ("LTIT-SVC-006",)),
     # Deep Linking
