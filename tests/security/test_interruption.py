@@ -25,7 +25,23 @@ from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServ
 from tests.security._support import ROOT, vendor_toml
 
 REPORTS = {"scorecard.json", "scorecard.html", "scorecard.md", "junit.xml"}
-SETTLE_S = 4.0  # after the run starts: some checks have finished, most have not
+SETTLE_S = 1.0  # after the first check's request: some checks have finished, most have not
+
+
+def connected_to(port: int, timeout: float = 120) -> bool:
+    """Wait until some socket on this machine is connected to ``port`` (from /proc/net/tcp, Linux).
+
+    The demo's sandbox listens before its run has loaded the suites: a signal then is an interrupt before the
+    run (exit 130). A client connection to the sandbox is the sure sign that checks are under way.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            remote, state = line.split()[2:4]
+            if int(remote.split(":")[1], 16) == port and state == "01":  # 01 = ESTABLISHED
+                return True
+        time.sleep(0.05)
+    return False
 
 
 def start(args: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -75,6 +91,7 @@ def test_sigterm_during_demo(tmp_path: Path) -> None:
     out = tmp_path / "report"
     proc = start(["demo", "--district", "medium", "--no-progress", "--out", str(out)], tmp_path)
     port = int(wait_for_line(proc, r"sandbox listening on http://127\.0\.0\.1:(\d+)").group(1))
+    assert connected_to(port), "the demo's checks never reached its sandbox"
     time.sleep(SETTLE_S)
     proc.send_signal(signal.SIGTERM)
     # (how many checks finished by then depends on the machine's speed: test_interrupting_run pins that down)
