@@ -385,6 +385,10 @@ class LtiPlatformConfig(HttpSettings):
     deep_link_item_start_url: str | None = None
     # a launch in a second course (context B of the 1EdTech AGS test): line items must stay in their course
     launch_start_url_context_b: str | None = None
+    # "Expected Received": the test users the district set up, by payload (full, student_no_pii, instructor,
+    # no_pii) and claim; each launch must carry exactly these values
+    expected_users: dict[Literal["full", "student_no_pii", "instructor", "no_pii"],
+                         dict[Literal["sub", "name", "given_name", "family_name", "email"], str]] = {}
     launch_wait: Annotated[float, Field(gt=0, le=3600)] = 300.0
     tool_host: str = "127.0.0.1"
     tool_port: Annotated[int, Field(ge=0, le=65535)] = 0

@@ -47,7 +47,7 @@ def sandbox_vendor_data(base_url: str, client_id: str, *, name: str = "edcert re
 
 def _lti_platform(base_url: str) -> dict[str, Any]:
     """The sandbox LTI platform; it launches the tool whose address its launch-start link names ({tool_url})."""
-    from edcert.sandbox.lti.platform import DEPLOYMENT_ID, PLATFORM_PATH, TOOL_CLIENT_ID
+    from edcert.sandbox.lti.platform import DEPLOYMENT_ID, PLATFORM_PATH, TOOL_CLIENT_ID, USERS
 
     platform = base_url + PLATFORM_PATH
     return {"issuer": platform, "client_id": TOOL_CLIENT_ID, "deployment_id": DEPLOYMENT_ID,
@@ -59,7 +59,15 @@ def _lti_platform(base_url: str) -> dict[str, Any]:
             "deep_link_start_url": f"{platform}/launch?tool_url={{tool_url}}&user=instructor&message=deep_link",
             "deep_link_item_start_url": f"{platform}/launch?tool_url={{tool_url}}&user=student&link=latest",
             "launch_start_url_context_b": f"{platform}/launch?tool_url={{tool_url}}&user=student&context=b",
+            "expected_users": {"full": _person(USERS["student"]), "instructor": _person(USERS["instructor"]),
+                               "student_no_pii": {"sub": USERS["student"].user_id},
+                               "no_pii": {"sub": USERS["instructor"].user_id}},
             "allow_writes": True}
+
+
+def _person(member: Any) -> dict[str, str]:
+    return {"sub": member.user_id, "name": f"{member.given_name} {member.family_name}",
+            "given_name": member.given_name, "family_name": member.family_name, "email": member.email}
 
 
 def lti_tool_table(base_url: str) -> dict[str, Any]:

@@ -259,3 +259,27 @@ def test_deep_linking_without_writes_is_skipped_not_posted() -> None:
     assert outcomes == {"LTIP-DL-001": Outcome.PASSED, **dict.fromkeys(
         ("LTIP-DL-002", "LTIP-DL-003", "LTIP-DL-004", "LTIP-DL-005"), Outcome.SKIPPED)}
     assert _platform_state(app).content_items == []
+
+
+def test_expected_received_is_skipped_without_test_users_and_never_prints_their_values() -> None:
+    app = create_app(generate_district("small"), client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    wrong_email = "someone.else@district.example"
+    with SandboxServer(app) as server:
+        unset = run(lti_config(server.base_url, expected_users={}), keyword="expected_received").scorecard
+        table = _lti_platform(server.base_url)
+        users = {**table["expected_users"], "full": {**table["expected_users"]["full"], "email": wrong_email}}
+        wrong = run(lti_config(server.base_url, expected_users=users), keyword="expected_received").scorecard
+    (skipped,) = unset.checks
+    assert skipped.id == "LTIP-IDT-012" and skipped.outcome is Outcome.SKIPPED and "expected_users" in skipped.message
+    (failed,) = wrong.checks
+    assert failed.outcome is Outcome.FAILED and "email" in failed.message
+    # the test users' data is personal data: neither the configured nor the received value is shown
+    shown = failed.model_dump_json(exclude={"evidence"})
+    assert wrong_email not in shown and "sandbox.example" not in shown
+
+
+def test_expected_users_name_known_payloads_and_claims_only() -> None:
+    with pytest.raises(ConfigError, match="expected_users"):
+        lti_config("http://127.0.0.1:1", expected_users={"teacher": {"email": "a@b.example"}})
+    with pytest.raises(ConfigError, match="expected_users"):
+        lti_config("http://127.0.0.1:1", expected_users={"full": {"phone": "555"}})

@@ -26,7 +26,7 @@ from edcert.conformance.lti_platform._claims import (
 )
 from edcert.conformance.lti_platform._fixtures import LAUNCH_KINDS, Launch, PlatformUnderTest
 from edcert.harness import check
-from edcert.harness.errors import Failure
+from edcert.harness.errors import Failure, NotApplicable
 from edcert.harness.evidence import Exchange
 from edcert.harness.http import exchange_of, json_body
 
@@ -317,7 +317,7 @@ def _holds(roles: object, role: str) -> bool:
                 "…/membership#Learner for the student).",
     ref=f"{CORE} §5.3, Appendix A.2; 1EdTech Certification Guide §5.1 (Full/No-PII Student and Instructor)",
     requirements=("LTIP-REQ-IDT-CLAIMS", "LTIP-REQ-IDT-ROLES"),
-    tags=("1edtech:payload-complete", "1edtech:roles-correct", "1edtech:expected-received"),
+    tags=("1edtech:payload-complete", "1edtech:roles-correct"),
 )
 def check_payload_variants(platform: PlatformUnderTest) -> None:
     kinds = [kind for kind in ("full", "student_no_pii", "instructor", "no_pii") if _configured(platform, kind)]
@@ -334,3 +334,28 @@ def check_payload_variants(platform: PlatformUnderTest) -> None:
         if role is not None and not _holds(launch.claims.get(ROLES), role):
             raise _fail(launch, f"{LAUNCH_KINDS[kind][1]}: roles lack {role.rsplit('#', 1)[-1]}", role,
                         f"roles {launch.claims.get(ROLES)!r}")
+
+
+@check(
+    id="LTIP-IDT-012", standard=STANDARD, category="data-model", level="recommended",
+    title="Each launch names the user the district set up (Expected Received)",
+    why="A launch that carries another person's name or email shows the tool, and the class, the wrong student: "
+        "the grade or the message reaches someone else.",
+    remediation="Fill sub, name, given_name, family_name and email of the id_token from the launching user's own "
+                "record, unchanged.",
+    ref=f"{CORE} §5.3.6; 1EdTech Certification Guide §5.1 (Expected Received)",
+    requirements=("LTIP-REQ-IDT-EXPECTED",), tags=("1edtech:expected-received",),
+)
+def check_expected_received(platform: PlatformUnderTest) -> None:
+    expected = platform.config.expected_users
+    if not expected:
+        pytest.skip("no expected test users configured (expected_users): edcert cannot know who should launch")
+    for kind, claims in sorted(expected.items()):
+        if not _configured(platform, kind):
+            raise NotApplicable(f"expected_users.{kind} is set, but its launch ({LAUNCH_KINDS[kind][0]}) is not")
+        launch = platform.launch(kind)
+        # the values are personal data: the message names the claims, never their values
+        wrong = sorted(name for name, value in claims.items() if launch.claims.get(name) != value)
+        if wrong:
+            raise _fail(launch, f"{LAUNCH_KINDS[kind][1]}: {', '.join(wrong)} differ from the configured test "
+                        "user's", "the configured test user's values", f"other values for {', '.join(wrong)}")

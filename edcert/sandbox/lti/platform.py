@@ -316,6 +316,8 @@ class _Platform:
         if launch.pii or leak:
             claims.update(name=f"{user.given_name} {user.family_name}", given_name=user.given_name,
                           family_name=user.family_name, email=user.email)
+            if st.faulty("idt.wrong-user-email") and user.role == ROLE_LEARNER:
+                claims["email"] = MEMBERS[2].email
         alg = "RS384" if st.faulty("idt.rs384") else "RS256"
         key = st.key
         if st.faulty("idt.foreign-key") or (instructor and st.faulty("idt.instructor-foreign-key")):

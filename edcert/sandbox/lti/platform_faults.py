@@ -47,6 +47,7 @@ FAULTS: tuple[Fault, ...] = tuple(Fault(name=_P + name, standard=_STD, sentence=
     ("idt.pii-in-anonymous", "The no-PII launch still carries the user's name and email.", ("LTIP-IDT-010",)),
     ("idt.student-pii-in-anonymous", "The student's no-PII launch still carries the student's name and email "
      "(the instructor's does not).", ("LTIP-IDT-010",)),
+    ("idt.wrong-user-email", "The student's launch carries another member's email.", ("LTIP-IDT-012",)),
     ("idt.instructor-as-learner", "The instructor's full launch names the instructor a Learner.",
      ("LTIP-IDT-011",)),
     ("dl.no-settings", "The Deep Linking request's settings lack accept_presentation_document_targets.",
