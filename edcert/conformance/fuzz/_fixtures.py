@@ -36,6 +36,25 @@ def service_fuzz(request: pytest.FixtureRequest, session: OneRosterSession, docu
     return report
 
 
+def edfi_fuzz(request: pytest.FixtureRequest) -> FuzzReport:
+    """The Ed-Fi host fuzzed against edcert's description of the Ed-Fi resources, once per run.
+
+    Requests go through the Ed-Fi session's client with its bearer token (the session fetches and renews
+    it), to the paths under the host's dataManagementApi URL.
+    """
+    from edcert.conformance.edfi._fixtures import EdFiSession
+    from edcert.conformance.fuzz._openapi_edfi import EDFI_API
+
+    edfi: EdFiSession = request.getfixturevalue("edfi")
+    config = settings_of(request, edfi.config.allow_writes)
+    report: FuzzReport = edfi.state.resource(
+        f"fuzz:{EDFI_API}",
+        lambda: fuzz(stored(EDFI_API), base_url=edfi.data_url.rstrip("/"), client=edfi.client, config=config,
+                     auth=edfi.auth),
+    )
+    return report
+
+
 def own_document(oneroster: OneRosterSession, url: str | None, file: str | None) -> dict[str, object]:
     """The vendor's published OpenAPI document, from its file or fetched (once, recorded) from its URL."""
     import json

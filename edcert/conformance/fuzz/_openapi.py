@@ -1,4 +1,4 @@
-"""The OpenAPI 3 descriptions of the OneRoster services (and Ed-Fi, _openapi_edfi), generated from edcert's own entity models.
+"""The OpenAPI 3 descriptions of the standards, generated from edcert's own entity models (Ed-Fi: _openapi_edfi).
 
 The documents in ``edcert/fixtures/specs/`` (Rostering, Gradebook, Resources) are the output of the
 generators of :data:`GENERATORS` (``python -m edcert.conformance.fuzz._openapi`` rewrites them); a test

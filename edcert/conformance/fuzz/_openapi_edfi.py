@@ -153,7 +153,7 @@ def _key_params(resource: Resource) -> list[JSON]:
 
 _PARAMS: JSON = {
     "offset": {"name": "offset", "in": "query", "required": False, "description": "Items to skip.",
-               "schema": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 2**31 - 1, "default": 0}},
+               "schema": {"type": "integer", "minimum": 0, "default": 0}},
     "limit": {"name": "limit", "in": "query", "required": False, "description": "Page size (at most 500).",
               "schema": {"type": "integer", "format": "int32", "minimum": 0, "maximum": MAX_LIMIT, "default": 25}},
     "totalCount": {"name": "totalCount", "in": "query", "required": False,

@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -206,6 +207,13 @@ def problem(st: EdFiState, status: int, kind: str, detail: str, errors: list[str
     if st.faulty("edfi.errors.wrong-problem-type"):
         body["type"] = "about:blank"
     return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
+
+
+def not_found_problem() -> Response:
+    """The 404 problem details of a path no route matches (e.g. an id holding a newline or a slash)."""
+    return JSONResponse({"detail": "The specified resource could not be found.", "type": "urn:ed-fi:api:not-found",
+                         "title": _TITLES[404], "status": 404, "correlationId": uuid.uuid4().hex, "errors": []},
+                        status_code=404, media_type="application/problem+json")
 
 
 def _root(request: Request) -> str:
@@ -710,6 +718,14 @@ def create_edfi_app(sandbox: SandboxState, district: District | None = None, *, 
         Route("/_edcert/recording", guarded(st, recording(st), anonymous=True), methods=["GET"]),
         Route("/_edcert/scripted-client", guarded(st, scripted_client(st), anonymous=True), methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 404:
+            return problem(st, 404, "not-found", "The specified resource could not be found.")
+        if status == 405:
+            return problem(st, 405, "method-not-allowed", "The request method is not supported on this path.")
+        return problem(st, status, "bad-request", "The request could not be processed.")
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.state.edfi = st
     return app
