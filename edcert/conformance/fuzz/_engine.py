@@ -168,6 +168,10 @@ def _bearer_view(document: dict[str, Any]) -> dict[str, Any]:
     for name, scheme in list(schemes.items()):
         if isinstance(scheme, dict) and scheme.get("type") in ("oauth2", "openIdConnect"):
             schemes[name] = {"type": "http", "scheme": "bearer", "description": scheme.get("description", "")}
+    definitions = copy.get("securityDefinitions", {})  # Swagger 2.0 (older Ed-Fi hosts) has no http scheme
+    for name, scheme in list(definitions.items() if isinstance(definitions, dict) else ()):
+        if isinstance(scheme, dict) and scheme.get("type") == "oauth2":
+            definitions[name] = {"type": "apiKey", "in": "header", "name": "Authorization"}
     return copy
 
 
