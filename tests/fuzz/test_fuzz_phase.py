@@ -40,7 +40,7 @@ FAULT_RUN = {"seed": SEED, "max_examples": 8, "negative_examples": 6, "time_budg
 # Resources has one flat collection: it takes more cases per operation to meet a trigger (still cheap)
 FAULT_RUNS = {"oneroster-resources-1.2": FAULT_RUN | {"max_examples": 25, "negative_examples": 10},
               "oneroster-gradebook-1.2": FAULT_RUN | {"max_examples": 25, "negative_examples": 10},
-              "edfi-api": FAULT_RUN}  # 20 operations, 10 collections: 8 cases each meet every trigger
+              "edfi-api": FAULT_RUN | {"max_examples": 4}}  # 20 operations: 4 cases each meet every trigger
 OWN_FAULT_PREFIXES = ("oneroster.ownspec.", "edfi.ownspec.")
 
 
