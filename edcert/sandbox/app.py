@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from edcert.fixtures.districts import ROSTERING_BASE, District
 from edcert.sandbox.edfi import EDFI_MOUNT
-from edcert.sandbox.edfi.app import create_edfi_app
+from edcert.sandbox.edfi.app import create_edfi_app, not_found_problem
 from edcert.sandbox.faults import validate_faults
 from edcert.sandbox.hostile import HostileMiddleware, HostileState, generate_canary_key, validate_hostile
 from edcert.sandbox.lti.platform import PLATFORM_PATH, create_platform_app
@@ -145,6 +145,8 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     # still lies under a service's base: answer there as that service would, not with Starlette's plain text.
     if request.url.path.startswith(tuple(base + "/" for base in (ROSTERING_BASE, GRADEBOOK_BASE, RESOURCES_BASE))):
         return JSONResponse(_UNKNOWN_OBJECT, status_code=404)
+    if request.url.path.startswith(EDFI_MOUNT + "/"):  # Ed-Fi answers problem details
+        return not_found_problem()
     if request.url.path.startswith(V1P1_BASE + "/"):  # 1.1 wraps its status in statusInfoSet
         return JSONResponse({"statusInfoSet": [_UNKNOWN_OBJECT]}, status_code=404)
     detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"

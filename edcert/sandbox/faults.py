@@ -302,6 +302,7 @@ FAULT_MODULES: tuple[str, ...] = (
     "edcert.sandbox.oneroster.services_faults",
     "edcert.sandbox.oneroster.services_v1p1_faults",
     "edcert.sandbox.fuzz_faults",
+    "edcert.sandbox.edfi.fuzz_faults",
     "edcert.sandbox.lti.platform_faults",
     "edcert.sandbox.lti.tool_faults",
     "edcert.sandbox.edfi.faults",

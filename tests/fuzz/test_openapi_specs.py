@@ -103,3 +103,34 @@ def test_v1p1_document_says_oauth1_the_1p1_user_and_the_status_envelope() -> Non
     assert users["404" if "404" in users else "400"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/imsx_StatusInfoSet"}
     assert "statusInfoSet" in users["200"]["content"]["application/json"]["schema"]["properties"]
+
+
+def test_edfi_document_describes_the_model_resources_reads_and_writes() -> None:
+    from edcert.conformance.fuzz._openapi_edfi import EDFI_API, MAX_LIMIT
+    from edcert.fixtures.edfi import RESOURCES
+
+    doc = stored(EDFI_API)
+    assert doc["servers"] == [{"url": "/data/v3"}]
+    assert set(doc["paths"]) == {p for name in RESOURCES for p in (f"/ed-fi/{name}", f"/ed-fi/{name}/{{id}}")}
+    for name, resource in RESOURCES.items():
+        collection, single = doc["paths"][f"/ed-fi/{name}"], doc["paths"][f"/ed-fi/{name}/{{id}}"]
+        assert set(collection) == {"get", "post"} and set(single) == {"get", "put", "delete"}
+        names = {p.get("name") or p["$ref"].rsplit("/", 1)[1] for p in collection["get"]["parameters"]}
+        assert names == {"offset", "limit", "totalCount", *resource.query_params.values()}, name
+        assert set(collection["post"]["responses"]) >= {"200", "201", "400", "401", "409"}
+        assert set(single["get"]["responses"]) >= {"200", "404", "401"} and "default" not in single["get"]["responses"]
+        assert set(single["put"]["responses"]) >= {"204", "404", "412"}
+        schemas = doc["components"]["schemas"]
+        assert schemas[f"edFi_{name}"]["required"] == list(resource.required)
+        assert schemas[f"edFi_{name}Item"]["required"] == ["id", *resource.required]
+        assert all(op["security"] == [{"oauth2_client_credentials": []}]
+                   for op in (*collection.values(), *single.values()))
+    params = doc["components"]["parameters"]
+    assert params["limit"]["schema"]["maximum"] == MAX_LIMIT and params["limit"]["schema"]["minimum"] == 0
+    assert doc["components"]["securitySchemes"]["oauth2_client_credentials"]["flows"] == {
+        "clientCredentials": {"tokenUrl": "https://edfi.example/oauth/token", "scopes": {}}}
+    schemas = doc["components"]["schemas"]
+    assert schemas["edFi_schools"]["properties"]["schoolId"]["type"] == "integer"
+    assert schemas["edFi_students"]["properties"]["birthDate"] == {"type": "string", "format": "date"}
+    assert schemas["edFi_studentSchoolAssociations"]["properties"]["schoolReference"]["required"] == ["schoolId"]
+    assert "pattern" in schemas["edFi_students"]["properties"]["birthSexDescriptor"]

@@ -11,7 +11,8 @@ from edcert.harness.suites import Suite
 
 SUITE = Suite(
     name="fuzz",
-    standards=("oneroster-1.2", "oneroster-gradebook-1.2", "oneroster-resources-1.2", "oneroster-1.1"),
+    standards=("oneroster-1.2", "oneroster-gradebook-1.2", "oneroster-resources-1.2", "oneroster-1.1",
+               "edfi-api"),
     path=Path(__file__).parent,
     plugin="edcert.conformance.fuzz._fixtures",
     phases=("fuzz",),

@@ -107,14 +107,15 @@ class VendorFuzzTransport(RequestsTransport):
 
     schemathesis serialises a case as ``requests`` keyword arguments; they are sent with httpx
     instead. A case edcert sends itself carries ``edcert_auth=True`` and gets the run's bearer token
-    from the client's auth; schemathesis' own probes (``ignored_auth``: no or invalid credentials)
-    do not, and go out with only the headers schemathesis set.
+    from the transport's ``auth`` (the client's by default); schemathesis' own probes (``ignored_auth``:
+    no or invalid credentials) do not, and go out with only the headers schemathesis set.
     """
 
-    def __init__(self, client: VendorClient) -> None:
+    def __init__(self, client: VendorClient, auth: httpx.Auth | str = "default") -> None:
         super().__init__()
         self._copy_serializers_from(REQUESTS_TRANSPORT)
         self.client = client
+        self.auth = auth  # the run's credentials: the client's own ("default") or a session's (Ed-Fi's token)
         self.sent: list[httpx.Response] = []
 
     def send(self, case: Any, *, session: Any = None, **kwargs: Any) -> StResponse:
@@ -129,7 +130,7 @@ class VendorFuzzTransport(RequestsTransport):
             raw = data["data"]
             content = raw.encode() if isinstance(raw, str) else raw
         response = self.client.request(str(data["method"]), str(data["url"]), params=data.get("params"),
-                                       headers=headers, content=content, auth="default" if use_auth else None)
+                                       headers=headers, content=content, auth=self.auth if use_auth else None)
         if not hasattr(response, "_elapsed"):  # VendorTransport hands httpx a finished response: time it ourselves
             exchange = exchange_of(response)
             response.elapsed = timedelta(milliseconds=exchange.elapsed_ms if exchange is not None else 0.0)
@@ -167,6 +168,10 @@ def _bearer_view(document: dict[str, Any]) -> dict[str, Any]:
     for name, scheme in list(schemes.items()):
         if isinstance(scheme, dict) and scheme.get("type") in ("oauth2", "openIdConnect"):
             schemes[name] = {"type": "http", "scheme": "bearer", "description": scheme.get("description", "")}
+    definitions = copy.get("securityDefinitions", {})  # Swagger 2.0 (older Ed-Fi hosts) has no http scheme
+    for name, scheme in list(definitions.items() if isinstance(definitions, dict) else ()):
+        if isinstance(scheme, dict) and scheme.get("type") == "oauth2":
+            definitions[name] = {"type": "apiKey", "in": "header", "name": "Authorization"}
     return copy
 
 
@@ -187,7 +192,8 @@ def _negative_view(document: dict[str, Any]) -> dict[str, Any]:
 
     Any string is a valid ``filter``, ``sort`` or ``fields`` as far as a schema can tell, so a negative case
     cannot break them; sent along with random text they only make the server refuse the request for
-    another reason, and the case proves nothing about the parameter it made invalid.
+    another reason, and the case proves nothing about the parameter it made invalid. A parameter marked
+    ``x-edcert-negative: false`` is left out too: the standard does not say an invalid value is refused.
     """
     copy = _bearer_view(document)
     shared = copy.get("components", {}).get("parameters", {})
@@ -196,7 +202,7 @@ def _negative_view(document: dict[str, Any]) -> dict[str, Any]:
         if isinstance(parameter, dict) and "$ref" in parameter:
             parameter = shared.get(str(parameter["$ref"]).rsplit("/", 1)[-1], {})
         return not (isinstance(parameter, dict) and parameter.get("in") == "query"
-                    and _free_text(parameter.get("schema")))
+                    and (_free_text(parameter.get("schema")) or parameter.get("x-edcert-negative") is False))
 
     for item in copy.get("paths", {}).values():
         for operation in item.values():
@@ -211,13 +217,14 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def fuzz(document: dict[str, Any], *, base_url: str, client: VendorClient, config: FuzzSettings,
-         checks: tuple[str, ...] = CHECK_NAMES) -> FuzzReport:
+         checks: tuple[str, ...] = CHECK_NAMES, auth: httpx.Auth | str = "default") -> FuzzReport:
     """Generate requests for every operation of ``document`` and judge the answers.
 
     Writes (POST/PUT/PATCH/DELETE) are left out unless ``config.allow_writes``. Generation stops
-    sending when ``config.time_budget`` seconds are spent (the report says so).
+    sending when ``config.time_budget`` seconds are spent (the report says so). ``auth`` is what
+    edcert's own cases carry (the client's default auth unless a session keeps its own).
     """
-    transport = VendorFuzzTransport(client)
+    transport = VendorFuzzTransport(client, auth)
     schema = load(document, transport)
     functions = _checks()
     report = FuzzReport(verdicts={name: Verdict(name) for name in checks})

@@ -1,11 +1,15 @@
 """Session fixtures of the fuzz phase: one fuzz run per standard and run, shared by its checks."""
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 
+from edcert.conformance.edfi._fixtures import EdFiSession, json_array
 from edcert.conformance.fuzz._engine import FuzzReport, FuzzSettings, fuzz
 from edcert.conformance.fuzz._openapi import ROSTERING_12, stored
 from edcert.conformance.oneroster._fixtures import OneRosterSession
+from edcert.harness.http import VendorClient
 
 
 def settings_of(request: pytest.FixtureRequest, allow_writes: bool) -> FuzzSettings:
@@ -36,6 +40,24 @@ def service_fuzz(request: pytest.FixtureRequest, session: OneRosterSession, docu
     return report
 
 
+def edfi_fuzz(request: pytest.FixtureRequest) -> FuzzReport:
+    """The Ed-Fi host fuzzed against edcert's description of the Ed-Fi resources, once per run.
+
+    Requests go through the Ed-Fi session's client with its bearer token (the session fetches and renews
+    it), to the paths under the host's dataManagementApi URL.
+    """
+    from edcert.conformance.fuzz._openapi_edfi import EDFI_API
+
+    edfi: EdFiSession = request.getfixturevalue("edfi")
+    config = settings_of(request, edfi.config.allow_writes)
+    report: FuzzReport = edfi.state.resource(
+        f"fuzz:{EDFI_API}",
+        lambda: fuzz(stored(EDFI_API), base_url=edfi.data_url.rstrip("/"), client=edfi.client, config=config,
+                     auth=edfi.auth),
+    )
+    return report
+
+
 def own_document(oneroster: OneRosterSession, url: str | None, file: str | None) -> dict[str, object]:
     """The vendor's published OpenAPI document, from its file or fetched (once, recorded) from its URL."""
     import json
@@ -44,42 +66,56 @@ def own_document(oneroster: OneRosterSession, url: str | None, file: str | None)
     import httpx
 
     from edcert.harness.errors import Failure
-    from edcert.harness.http import exchange_of, json_body
 
     if file is not None:
         try:
             loaded = json.loads(Path(file).read_text("utf-8"))
         except (OSError, ValueError) as exc:
             raise Failure(f"the vendor's OpenAPI document {file} cannot be read as JSON ({exc})") from None
-    else:
-        assert url is not None
-        url = str(httpx.URL(oneroster.config.base_url).join(url))  # a path is on the vendor's host
-        response = oneroster.client.get(url, auth=None)
-        evidence = [e for e in [exchange_of(response)] if e is not None]
-        if response.status_code != 200:
-            raise Failure(f"the vendor's OpenAPI document at {url} answered HTTP {response.status_code}",
-                          expected="HTTP 200 with the document", received=f"HTTP {response.status_code}",
-                          exchanges=evidence)
-        loaded = json_body(response, f"GET {url}")
+        return openapi_object(loaded)
+    assert url is not None
+    return fetch_document(oneroster.client, str(httpx.URL(oneroster.config.base_url).join(url)))  # on its host
+
+
+def fetch_document(client: VendorClient, url: str) -> dict[str, object]:
+    """The OpenAPI document at ``url``, fetched anonymously (documentation is public) and recorded."""
+    from edcert.harness.errors import Failure
+    from edcert.harness.http import exchange_of, json_body
+
+    response = client.get(url, auth=None)
+    evidence = [e for e in [exchange_of(response)] if e is not None]
+    if response.status_code != 200:
+        raise Failure(f"the vendor's OpenAPI document at {url} answered HTTP {response.status_code}",
+                      expected="HTTP 200 with the document", received=f"HTTP {response.status_code}",
+                      exchanges=evidence)
+    return openapi_object(json_body(response, f"GET {url}"))
+
+
+def openapi_object(loaded: object) -> dict[str, object]:
+    from edcert.harness.errors import Failure
+
     if not isinstance(loaded, dict) or not isinstance(loaded.get("paths"), dict):
         raise Failure("the vendor's OpenAPI document is not an OpenAPI object with paths",
                       expected="an OpenAPI 3 document", received=type(loaded).__name__)
     return loaded
 
 
-def own_base_url(document: dict[str, object], oneroster: OneRosterSession) -> str:
-    """Where the vendor's document says its operations are, kept on the configured host (credentials go
-    nowhere else): an absolute server URL on another host is replaced by the configured rostering URL."""
+def own_base_url(document: dict[str, object], root: str, fallback: str) -> str:
+    """Where the vendor's document says its operations are, kept on the host of ``root`` (credentials go
+    nowhere else): a document without servers, or with an absolute server URL on another host, gets
+    ``fallback``. A Swagger 2.0 document says it with ``basePath``."""
     import httpx
 
     servers = document.get("servers")
     first = servers[0].get("url") if isinstance(servers, list) and servers and isinstance(servers[0], dict) else None
+    if first is None and isinstance(document.get("basePath"), str) and "servers" not in document:
+        first = document["basePath"]
     if not isinstance(first, str) or not first:
-        return oneroster.base
-    root = httpx.URL(oneroster.config.base_url)
-    target = root.join(first)
-    if (target.scheme, target.host, target.port) != (root.scheme, root.host, root.port):
-        return oneroster.base
+        return fallback
+    base = httpx.URL(root)
+    target = base.join(first)
+    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+        return fallback
     return str(target).rstrip("/")
 
 
@@ -97,7 +133,47 @@ def oneroster_own_fuzz(request: pytest.FixtureRequest, oneroster: OneRosterSessi
 
     def run() -> FuzzReport:
         document = own_document(oneroster, table.own_spec_url, table.own_spec_file)
-        return fuzz(document, base_url=own_base_url(document, oneroster), client=oneroster.client, config=config)
+        return fuzz(document, base_url=own_base_url(document, oneroster.config.base_url, oneroster.base),
+                    client=oneroster.client, config=config)
 
     report: FuzzReport = oneroster.state.resource("fuzz-own:oneroster-1.2", run)
     return report
+
+
+def edfi_own_fuzz(request: pytest.FixtureRequest) -> FuzzReport:
+    """The Ed-Fi host fuzzed against the resources OpenAPI document it publishes (``urls.openApiMetadata``),
+    once per run; NotApplicable when it publishes none or the list names no readable document."""
+    from edcert.harness.errors import Failure, NotApplicable
+
+    edfi: EdFiSession = request.getfixturevalue("edfi")
+    listing = edfi.url("openApiMetadata")
+    if listing is None:
+        raise NotApplicable("the host's discovery document lists no urls.openApiMetadata: it publishes no "
+                            "OpenAPI document to compare it with")
+    config = settings_of(request, allow_writes=False)  # reads only: the host's own writes are not edcert's to try
+
+    def run() -> FuzzReport | str:
+        try:
+            document = fetch_document(edfi.client, resources_document_url(edfi, listing))
+        except Failure as failure:  # EDFI-OAS-001 judges the metadata itself: here there is nothing to compare
+            return f"the host's OpenAPI metadata gives no readable document ({failure.message})"
+        base = own_base_url(document, edfi.root, edfi.data_url.rstrip("/"))
+        return fuzz(document, base_url=base, client=edfi.client, config=config, auth=edfi.auth)
+
+    found: FuzzReport | str = edfi.state.resource("fuzz-own:edfi-api", run)
+    if isinstance(found, str):
+        raise NotApplicable(found)
+    return found
+
+
+def resources_document_url(edfi: EdFiSession, listing: str) -> str:
+    """The endpointUri of the ``Resources`` entry of the openApiMetadata list (the first entry otherwise)."""
+    from edcert.harness.errors import Failure
+
+    entries = json_array(edfi.get(listing, auth=None), "GET openApiMetadata")
+    uris = [(str(e.get("name", "")), e["endpointUri"]) for e in entries if isinstance(e.get("endpointUri"), str)]
+    if not uris:
+        raise Failure("openApiMetadata lists no endpointUri", expected="[{name, endpointUri}]",
+                      received=f"{len(entries)} entries")
+    chosen = next((uri for name, uri in uris if name.lower() == "resources"), uris[0][1])
+    return urljoin(listing, chosen)

@@ -1,4 +1,4 @@
-"""The OpenAPI 3 descriptions of the OneRoster 1.2 services, generated from edcert's own entity models.
+"""The OpenAPI 3 descriptions of the standards, generated from edcert's own entity models (Ed-Fi: _openapi_edfi).
 
 The documents in ``edcert/fixtures/specs/`` (Rostering, Gradebook, Resources) are the output of the
 generators of :data:`GENERATORS` (``python -m edcert.conformance.fuzz._openapi`` rewrites them); a test
@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
+from edcert.conformance.fuzz._openapi_edfi import EDFI_API, edfi_api
 from edcert.conformance.oneroster import models
 from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, SINGLE_KEYS
 from edcert.conformance.oneroster.operations import NESTED, OPERATIONS
@@ -369,7 +370,8 @@ def resources_12() -> JSON:
 
 
 GENERATORS: dict[str, Callable[[], JSON]] = {ROSTERING_12: rostering_12, GRADEBOOK_12: gradebook_12,
-                                             RESOURCES_12: resources_12, ROSTERING_11: rostering_11}
+                                             RESOURCES_12: resources_12, ROSTERING_11: rostering_11,
+                                             EDFI_API: edfi_api}
 
 
 def dumps(document: JSON) -> str:

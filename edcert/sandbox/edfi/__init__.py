@@ -7,3 +7,6 @@ while it is itself being imported.
 from __future__ import annotations
 
 EDFI_MOUNT = "/edfi"
+# Triggers of the fuzz-phase faults (fuzz_faults.py), read by app.py: values no conformance check sends.
+FUZZ_HUGE_OFFSET = 1_000_000  # the OneRoster fuzz faults' BIG_OFFSET
+FUZZ_FAR_OFFSET = 1000  # beyond every offset the conformance checks send (their walk of 440 students ends before)

@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -54,6 +55,7 @@ from edcert.fixtures.edfi import (
     natural_key,
     seed_data,
 )
+from edcert.sandbox.edfi import FUZZ_FAR_OFFSET, FUZZ_HUGE_OFFSET
 from edcert.sandbox.edfi.openapi import openapi_document
 from edcert.sandbox.state import SandboxState, TokenStore
 
@@ -208,6 +210,13 @@ def problem(st: EdFiState, status: int, kind: str, detail: str, errors: list[str
     return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
 
 
+def not_found_problem() -> Response:
+    """The 404 problem details of a path no route matches (e.g. an id holding a newline or a slash)."""
+    return JSONResponse({"detail": "The specified resource could not be found.", "type": "urn:ed-fi:api:not-found",
+                         "title": _TITLES[404], "status": 404, "correlationId": uuid.uuid4().hex, "errors": []},
+                        status_code=404, media_type="application/problem+json")
+
+
 def _root(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}"
 
@@ -264,7 +273,12 @@ def openapi_spec(st: EdFiState) -> Endpoint:
             return Response("<html>Swagger UI</html>", media_type="text/html")
         examples = {name: [i.data for i in itertools.islice(items.values(), 1)]
                     for name, items in st.store.items.items()}
-        return JSONResponse(openapi_document(_root(request), examples))
+        document = openapi_document(_root(request), examples)
+        if st.faulty("edfi.ownspec.document-omits-404"):
+            for path, item in document["paths"].items():
+                if path.endswith("/{id}"):
+                    item["get"]["responses"].pop("404", None)
+        return JSONResponse(document)
     return endpoint
 
 
@@ -367,6 +381,8 @@ def _int_param(st: EdFiState, request: Request, name: str, default: int, low: in
         value = int(raw)
     except ValueError:
         value = low - 1
+    if name == "offset" and value < low and st.faulty("edfi.fuzz.invalid-offset-accepted"):
+        return default
     if value < low or (high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
         return problem(st, 400, "bad-request:parameter-validation-failed",
@@ -386,6 +402,7 @@ def _matches(resource: Resource, item: Item, params: dict[str, str]) -> bool:
     return True
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
 _PAGING = {"offset", "limit", "totalCount", "minChangeVersion", "maxChangeVersion"}
 
 
@@ -400,6 +417,15 @@ def _list(st: EdFiState, resource: Resource, request: Request) -> Response:
         if isinstance(value, Response):
             return value
     assert isinstance(limit, int) and isinstance(offset, int) and isinstance(low_v, int) and isinstance(high_v, int)
+    total = request.query_params.get("totalCount")
+    if total is not None and total.lower() not in ("true", "false"):  # the published spec says boolean
+        return problem(st, 400, "bad-request:parameter-validation-failed", "The request parameters are invalid.",
+                       ["TotalCount must be true or false."])
+    if offset > FUZZ_HUGE_OFFSET and st.faulty("edfi.fuzz.undocumented-status-on-huge-offset"):
+        return problem(st, 416, "range-not-satisfiable", "The offset is beyond the collection.")
+    keys = [request.query_params.get(p) or "" for p in resource.query_params.values()]
+    if not all(k.isascii() for k in keys) and st.faulty("edfi.fuzz.server-error-on-non-ascii-key"):
+        return problem(st, 500, "internal-server-error", "An unexpected error occurred.")
     params = dict(request.query_params)
     if st.faulty("edfi.query.natural-key-ignored"):
         params = {k: v for k, v in params.items() if k in _PAGING}
@@ -410,9 +436,15 @@ def _list(st: EdFiState, resource: Resource, request: Request) -> Response:
         random.Random(len(st.recording)).shuffle(items)  # noqa: S311 - a different order per request, not security
     page = items[offset:offset + limit]
     headers = {}
-    if request.query_params.get("totalCount", "").lower() == "true" and not st.faulty("edfi.paging.no-total-count"):
+    counted = (total or "").lower()
+    if counted == "true" and not st.faulty("edfi.paging.no-total-count"):
         headers["Total-Count"] = str(len(items))
-    return JSONResponse([_public(i, st) for i in page], headers=headers)
+        if limit < MAX_LIMIT and st.faulty("edfi.fuzz.total-count-not-a-number"):
+            headers["Total-Count"] = "many"
+    served = [_public(i, st) for i in page]
+    if offset > FUZZ_FAR_OFFSET and st.faulty("edfi.fuzz.text-content-type-on-far-offset"):
+        return JSONResponse(served, headers=headers, media_type="text/plain")
+    return JSONResponse(served, headers=headers)
 
 
 def _validate(st: EdFiState, resource: Resource, body: Any) -> Response | None:
@@ -543,6 +575,8 @@ def single(st: EdFiState) -> Endpoint:
                 deleted = any(d["id"] == item_id for d in st.store.deletes.get(resource.name, []))
                 if st.faulty("edfi.resources.unknown-id-200") and items and not deleted:  # ids never issued
                     return JSONResponse(_public(next(iter(items.values())), st))
+                if st.faulty("edfi.fuzz.odd-id-error-off-schema") and not all(c in _HEX for c in item_id):
+                    return JSONResponse({"error": "not found"}, status_code=404)
                 return problem(st, 404, "not-found", "The specified resource could not be found.")
             if st.faulty("edfi.resources.get-by-id-wrong-item") and len(items) > 1:
                 item = next(i for i in items.values() if i.id != item_id)
@@ -684,7 +718,10 @@ async def _answer(st: EdFiState, request: Request, endpoint: Endpoint, client: s
             request.state.edfi_note = "throttled"
             return problem(st, 429, "too-many-requests", "Too many requests: slow down.",
                            headers={"Retry-After": "1"})
-    if not anonymous and client is None and not st.faulty("edfi.auth.no-token-accepted"):
+    unguarded = st.faulty("edfi.auth.no-token-accepted") or (
+        request.method == "GET" and str(request.path_params.get("resource", "")).endswith("Descriptors")
+        and st.faulty("edfi.fuzz.descriptors-no-auth"))
+    if not anonymous and client is None and not unguarded:
         return problem(st, 401, "security:authentication", "Authorization denied: a valid bearer token is required.",
                        headers={"WWW-Authenticate": 'Bearer realm="edcert-edfi"'})
     return await endpoint(request)
@@ -710,6 +747,14 @@ def create_edfi_app(sandbox: SandboxState, district: District | None = None, *, 
         Route("/_edcert/recording", guarded(st, recording(st), anonymous=True), methods=["GET"]),
         Route("/_edcert/scripted-client", guarded(st, scripted_client(st), anonymous=True), methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 404:
+            return problem(st, 404, "not-found", "The specified resource could not be found.")
+        if status == 405:
+            return problem(st, 405, "method-not-allowed", "The request method is not supported on this path.")
+        return problem(st, status, "bad-request", "The request could not be processed.")
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.state.edfi = st
     return app
