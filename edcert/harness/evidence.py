@@ -238,6 +238,13 @@ class Recorder:
         return exchange
 
     @staticmethod
+    def attribute(exchanges: list[Exchange]) -> None:
+        """Count exchanges recorded elsewhere (a collection read in the background) as made by the running check."""
+        bucket = _current_check.get()
+        if bucket is not None:
+            bucket.extend(exchanges)
+
+    @staticmethod
     @contextmanager
     def collecting() -> Iterator[list[Exchange]]:
         """Collect the exchanges made inside the block (one check's own requests)."""

@@ -104,6 +104,9 @@ def run(
             # its statistics: ~7 s on a loaded machine), anyio's (imports asyncio's backend) and xdist's: a run
             # uses none of them; hypothesis stays a library of the fuzz phase
             "-p", "no:hypothesispytest", "-p", "no:anyio", "-p", "no:xdist", "-p", "no:xdist.looponfail",
+            # pytest's unraisable-exception plugin runs a full garbage collection when the session ends, to
+            # surface exceptions raised in __del__ as warnings nobody reads here: ~1 s with a district in memory
+            "-p", "no:unraisableexception",
             # nobody reads pytest's own tracebacks here, and formatting them dominates a failing run
             "--tb=" + ("short" if os.environ.get("EDCERT_DEBUG") else "no")]
     if keyword:

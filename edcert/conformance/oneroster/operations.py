@@ -28,6 +28,7 @@ from edcert.conformance.oneroster._common import (
 from edcert.conformance.oneroster._fixtures import (
     COLLECTION_KEYS,
     SINGLE_KEYS,
+    WHOLE_READS,
     OneRosterSession,
     page_records,
 )
@@ -197,6 +198,7 @@ def _core_checks() -> None:
         def collection(oneroster: OneRosterSession, _endpoint: str = endpoint) -> None:
             _check_collection(oneroster, _endpoint)
 
+        WHOLE_READS[f"OR12-OPS-{n:03d}"] = (endpoint, lambda _config: True)
         _register(collection, f"check_get_{endpoint}", dict(
             id=f"OR12-OPS-{n:03d}", level="required", tags=(CORE_TAG,),
             title=f"GET /{endpoint} answers 200 with its records in the '{key}' array",
@@ -234,6 +236,7 @@ def _demographics_checks() -> None:
         _skip_unless_demographics(oneroster)
         _check_collection(oneroster, "demographics")
 
+    WHOLE_READS["OR12-OPS-023"] = ("demographics", lambda config: config.demographics)
     _register(collection, "check_get_demographics", dict(
         id="OR12-OPS-023", level="recommended", tags=("demographics",),
         title="GET /demographics answers 200 with its records in the 'demographics' array",
