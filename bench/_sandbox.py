@@ -1,8 +1,8 @@
 """The benchmark sandbox: ``python -m bench._sandbox SIZE [FAULT...]`` prints its URL, serves until stdin closes.
 
 With ``EDCERT_BENCH_ARRIVALS=FILE`` it also notes the arrival time (``time.time()``) of every HTTP request
-and writes them, one per line, to FILE when it stops: the politeness benchmark judges the rate limit by
-what the server saw, not by what edcert says it did.
+edcert sent (its User-Agent) and writes them, one per line, to FILE when it stops: the politeness benchmark
+judges the rate limit by what the server saw, not by what edcert says it did.
 """
 from __future__ import annotations
 
@@ -24,7 +24,11 @@ class Arrivals:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            self.times.append(time.time())
+            # the vendor's own requests to itself (the sandbox's Ed-Fi SIS syncing into its own API when edcert
+            # asks it to) are not edcert's: only requests edcert sent (User-Agent edcert) are noted
+            agent = dict(scope.get("headers") or []).get(b"user-agent", b"")
+            if agent == b"edcert":
+                self.times.append(time.time())
         await self.app(scope, receive, send)
 
 

@@ -32,7 +32,11 @@ def main(size: str = "small") -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="edcert-bench-polite-") as tmp:
         arrivals = Path(tmp) / "arrivals.txt"
         with sandbox_process(size, arrivals=arrivals) as (base_url, _pid):
-            data = sandbox_vendor_data(base_url, DEFAULT_CLIENT_ID, rate_limit=RATE)
+            data = sandbox_vendor_data(base_url, DEFAULT_CLIENT_ID)
+            # the vendor's limit, stated in every table: the sandbox claims ten standards, each with its own
+            # client, and every one of them talks to the same host
+            for table in (t for key, t in data.items() if key != "vendor"):
+                table["rate_limit"] = RATE
             config = parse_config(data, env={SECRET_ENV: DEFAULT_CLIENT_SECRET})
             began = time.time()
             with Timer() as timer:

@@ -232,7 +232,8 @@ def _result(spec: CheckSpec, state: RunState, call: pytest.CallInfo[None], repor
     for ex in [*attached, *reversed(ordered)]:
         if all(ex.id != e.id for e in evidence):
             evidence.append(ex)
-    evidence = evidence[:limit]
+    # the one way evidence reaches a report: what was left unredacted (a body's excerpt) is redacted here
+    evidence = [e.seal() for e in evidence[:limit]]
     data: dict[str, Any] = spec.as_dict()
     return CheckResult(
         **data,

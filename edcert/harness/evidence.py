@@ -14,10 +14,10 @@ import shlex
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 EvidenceMode = Literal["masked", "full"]
 
@@ -87,6 +87,38 @@ class Exchange(BaseModel):
     response_bytes: int = 0
     elapsed_ms: float = 0.0
     error: str | None = None
+
+    # The response body's excerpt, not yet redacted (see Recorder.record): redacted once, when first read or
+    # written. Private attributes are never serialised; every way out (reading the field, model_dump and
+    # model_dump_json, the scorecard through plugin._result) goes through seal() first.
+    _unredacted_body: tuple[Redactor, bytes, int] | None = PrivateAttr(default=None)
+
+    def seal(self) -> Exchange:
+        """Redact what was left for later (the response body's excerpt); done once. Returns the exchange."""
+        pending = self._unredacted_body
+        if pending is not None:
+            redactor, raw, total = pending
+            fields = self.__dict__
+            redacted = {**fields, "response_body": redactor.body(raw, total=total)}
+            fields.clear()  # refilled in the fields' declared order, so the JSON reads as it always did
+            fields.update((name, redacted[name]) for name in type(self).model_fields if name in redacted)
+            self._unredacted_body = None
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        # reached only for what is not in the instance's __dict__: the body while it waits for redaction
+        if name == "response_body" and self.__pydantic_private__ and self._unredacted_body is not None:
+            return self.seal().__dict__["response_body"]
+        return super().__getattr__(name)  # type: ignore[misc]  # pydantic's (private attributes)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        return super(Exchange, self.seal()).model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        return super(Exchange, self.seal()).model_dump_json(**kwargs)
+
+    def __getstate__(self) -> dict[Any, Any]:  # pickled: never with the unredacted excerpt
+        return super(Exchange, self.seal()).__getstate__()
 
     def repro(self) -> str:
         """A curl command that repeats the request, secrets as environment placeholders."""
@@ -172,11 +204,13 @@ class Redactor:
                 out[name] = self.text(value)
         return out
 
-    def body(self, raw: bytes, limit: int = BODY_EXCERPT_CHARS) -> str:
+    def body(self, raw: bytes, limit: int = BODY_EXCERPT_CHARS, total: int | None = None) -> str:
+        """The redacted excerpt of a body; ``total`` is its whole size when ``raw`` is only its beginning."""
+        size = len(raw) if total is None else total
         text = raw[: limit * 2].decode("utf-8", errors="replace")
         text = self.text(text)
-        if len(text) > limit or len(raw) > limit * 2:
-            text = text[:limit] + f"… [{len(raw)} bytes in all]"
+        if len(text) > limit or size > limit * 2:
+            text = text[:limit] + f"… [{size} bytes in all]"
         return text
 
 
@@ -227,15 +261,27 @@ class Recorder:
             request_body=r.body(request_body) if request_body else None,
             status=status,
             response_headers=r.headers(response_headers),
-            response_body=r.body(response_body) if response_body is not None else None,
             response_bytes=len(response_body or b""),
             elapsed_ms=round(elapsed_ms, 2),
             error=r.text(error) if error else None,
         )
+        if response_body is not None:
+            # Redacting a page's excerpt costs half of decoding the page, and nearly every exchange of a run
+            # (the pages of the collections) never reaches a report: the excerpt waits, redacted when read.
+            # The redactor then knows every credential this one knew, and perhaps more.
+            exchange._unredacted_body = (r, response_body[: BODY_EXCERPT_CHARS * 2], len(response_body))
+            del exchange.__dict__["response_body"]
         bucket = _current_check.get()
         if bucket is not None:
             bucket.append(exchange)
         return exchange
+
+    @staticmethod
+    def attribute(exchanges: list[Exchange]) -> None:
+        """Count exchanges recorded elsewhere (a collection read in the background) as made by the running check."""
+        bucket = _current_check.get()
+        if bucket is not None:
+            bucket.extend(exchanges)
 
     @staticmethod
     @contextmanager

@@ -1,6 +1,7 @@
 """The state of one certification run, shared by the plugin, fixtures and writers."""
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -75,6 +76,18 @@ class RunState:
             if callable(close):
                 close()
         self._resources.clear()
+        gc.unfreeze()  # what the run kept out of the garbage collector's scans (keep_out_of_gc) is its again
+
+    @staticmethod
+    def keep_out_of_gc() -> None:
+        """Move every object alive now out of the cyclic garbage collector's scans until the run closes.
+
+        A run holds the vendor's records (hundreds of thousands of small dicts) until it ends; they hold no
+        reference cycles, yet every full collection rescans them all: a quarter of a run's CPU on a
+        60,000-record district. Called once a collection is read; :meth:`close` undoes it. Memory is still
+        freed by reference counting; only cyclic garbage alive at this moment waits for the run's end.
+        """
+        gc.freeze()
 
     def requests_sent(self) -> int:
         return self.recorder.count

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,8 +18,8 @@ from authlib.oauth2.rfc6749.parameters import prepare_token_request
 from edcert.harness.auth import OAuth2ClientCredentials
 from edcert.harness.config import OR12_SCOPE_PREFIX, OneRosterConfig
 from edcert.harness.errors import Failure
-from edcert.harness.evidence import Exchange
-from edcert.harness.http import VendorClient, exchange_of, json_body
+from edcert.harness.evidence import Exchange, Recorder
+from edcert.harness.http import BACKGROUND, VendorClient, exchange_of, json_body
 from edcert.harness.session import RunState
 
 # Which key wraps the answer of each collection endpoint, and of its singleton.
@@ -37,6 +38,34 @@ SCOPE_ROSTER = OR12_SCOPE_PREFIX + "roster.readonly"
 SCOPE_DEMOGRAPHICS = OR12_SCOPE_PREFIX + "roster-demographics.readonly"
 MAX_PAGES = 100_000
 T = TypeVar("T")
+
+# The order in which the suite's checks first ask for the collections (the auth checks read classes and
+# enrollments, the data-model checks the core entities, then demographics, then the operation checks the
+# endpoints that filter a core collection): the background read follows it, so what is asked first is read first.
+PREFETCH_ORDER = ("classes", "enrollments", "orgs", "academicSessions", "courses", "users", "demographics",
+                  "gradingPeriods", "schools", "students", "teachers", "terms")
+# check id -> (the collection that check reads whole whatever happens, when it runs under a configuration):
+# filled by the checks as they are declared (operations.py). A collection is read in the background only when
+# one of these checks is in the run, so reading ahead never sends a request the run would not have sent.
+WHOLE_READS: dict[str, tuple[str, Callable[[OneRosterConfig], bool]]] = {}
+
+
+def prefetch_plan(config: OneRosterConfig, check_ids: Sequence[str]) -> list[str]:
+    """The collections a run with these checks will read whole, in the order the checks first ask for them."""
+    wanted = {WHOLE_READS[c][0] for c in check_ids if c in WHOLE_READS and WHOLE_READS[c][1](config)}
+    return [e for e in PREFETCH_ORDER if e in wanted] + sorted(wanted - set(PREFETCH_ORDER))
+
+
+class _Closed(Exception):
+    """The session closed while a collection was still being read in the background."""
+
+
+@dataclass
+class _Fetched:
+    """The outcome of reading one collection and every exchange the reading recorded."""
+
+    outcome: Collection | Failure | BaseException
+    exchanges: list[Exchange]
 
 
 @dataclass
@@ -79,10 +108,17 @@ class OneRosterSession:
             max_retries=config.max_retries, max_retry_wait=config.max_retry_wait, verify_tls=config.verify_tls,
             recorder=state.recorder, auth=self.auth, ca_bundle=config.ca_bundle, run_budget=config.run_budget,
             allow_writes=config.allow_writes, token_urls=tuple(u for u in [config.token_url] if u),
+            max_in_flight=config.concurrency,
         )
         self._collections: dict[str, Collection | Failure] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._derived: dict[str, Any] = {}
+        # collections being (or already) read, by whichever thread claimed them first
+        self._reads: dict[str, Future[_Fetched]] = {}
+        self._lock = threading.Lock()
+        self._plan: list[str] = []
+        self._prefetcher: threading.Thread | None = None
+        self._closing = False
 
     def auth_for(self, scopes: tuple[str, ...] | list[str]) -> OAuth2ClientCredentials:
         """A token source asking for exactly these scopes (cached per scope set)."""
@@ -118,19 +154,78 @@ class OneRosterSession:
     def collection(self, endpoint: str) -> Collection:
         """All records of a flat collection endpoint (``users``, ``classes``…), fetched once.
 
+        The check that asks first gets, in its evidence, every exchange of the reading, whichever thread
+        read it (this one, or the background reader of :meth:`prefetch`): the evidence is what it was when
+        each check read its collections itself.
+
         Raises:
             Failure: The endpoint could not be read as a paged OneRoster collection.
         """
         if endpoint not in self._collections:
-            try:
-                self._collections[endpoint] = self._fetch_all(endpoint)
-            except Failure as failure:
-                self._collections[endpoint] = failure
+            self._collections_put(endpoint, self._read(endpoint))
         found = self._collections[endpoint]
         if isinstance(found, Failure):
             raise Failure(found.message, expected=found.expected, received=found.received,
                           exchanges=found.exchanges)
         return found
+
+    def _collections_put(self, endpoint: str, found: Collection | Failure) -> None:
+        self._collections[endpoint] = found
+        self._start_prefetch()  # the run's token is known now: reading ahead cannot race for it
+
+    def _read(self, endpoint: str) -> Collection | Failure:
+        with self._lock:
+            future = self._reads.get(endpoint)
+            mine = future is None
+            if future is None:
+                future = self._reads[endpoint] = Future()
+        if mine:
+            self._run_read(endpoint, future)
+        fetched = future.result()
+        Recorder.attribute(fetched.exchanges)
+        if not isinstance(fetched.outcome, Collection | Failure):
+            # not a verdict on the vendor (a budget spent, an interruption): not kept, the next check reads again
+            with self._lock:
+                self._reads.pop(endpoint, None)
+            raise fetched.outcome
+        return fetched.outcome
+
+    def _run_read(self, endpoint: str, future: Future[_Fetched]) -> None:
+        with Recorder.collecting() as exchanges:
+            try:
+                outcome: Collection | Failure | BaseException = self._fetch_all(endpoint)
+            except Failure as failure:
+                outcome = failure
+            except BaseException as exc:  # handed to the check that asks (KeyboardInterrupt included)
+                outcome = exc
+        if isinstance(outcome, Collection):
+            self.state.keep_out_of_gc()  # kept until the run ends: no need to rescan it at every full collection
+        future.set_result(_Fetched(outcome, list(exchanges)))
+
+    def prefetch(self, endpoints: Sequence[str]) -> None:
+        """Read these collections in the background, in this order, once the run has its token.
+
+        Only for collections the run will read whole anyway (:func:`prefetch_plan`): the requests are the
+        same, sent earlier, so the waiting overlaps with the checks' own work. Requests stay within
+        ``concurrency`` in flight (the client's limit), and a check's own requests go before the reader's.
+        """
+        self._plan = list(endpoints)
+
+    def _start_prefetch(self) -> None:
+        if self._prefetcher is not None or not self._plan or self._closing or self.auth.access_token is None:
+            return
+        self._prefetcher = threading.Thread(target=self._prefetch_all, name="edcert-prefetch", daemon=True)
+        self._prefetcher.start()
+
+    def _prefetch_all(self) -> None:
+        BACKGROUND.set(True)  # this thread's context, copied into every page it hands to the pool
+        for endpoint in self._plan:
+            with self._lock:
+                if self._closing or endpoint in self._reads:
+                    continue
+                future: Future[_Fetched] = Future()
+                self._reads[endpoint] = future
+            self._run_read(endpoint, future)
 
     def _fetch_all(self, endpoint: str) -> Collection:
         # Advance by what actually came back, not by what was asked for: a provider may cap the page
@@ -181,15 +276,22 @@ class OneRosterSession:
 
     def page(self, endpoint: str, limit: int, offset: int) -> httpx.Response:
         """One page of a collection, as ``collection`` reads it."""
+        if self._closing:
+            raise _Closed(f"the run ended while /{endpoint} was being read")
         return self.get(f"/{endpoint}", params={"limit": limit, "offset": offset})
 
     def pool(self) -> ThreadPoolExecutor:
         """The threads reading pages ahead (``concurrency`` of them), made on first use."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="edcert-pages")
-        return self._pool
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="edcert-pages")
+            return self._pool
 
     def close(self) -> None:
+        with self._lock:
+            self._closing = True
+        if self._prefetcher is not None:
+            self._prefetcher.join()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
@@ -271,5 +373,13 @@ def oneroster(request: pytest.FixtureRequest) -> OneRosterSession:
     config = None if state is None else state.config.oneroster
     if state is None or config is None or "oneroster-1.2" not in state.standards:
         pytest.skip("the vendor does not claim OneRoster 1.2")
-    session: OneRosterSession = state.resource("oneroster-1.2", lambda: OneRosterSession(config, state))
+    def make() -> OneRosterSession:
+        from edcert.harness.registry import spec_of
+
+        made = OneRosterSession(config, state)
+        ids = [spec.id for item in request.session.items if (spec := spec_of(getattr(item, "obj", None)))]
+        made.prefetch(prefetch_plan(config, ids))
+        return made
+
+    session: OneRosterSession = state.resource("oneroster-1.2", make)
     return session

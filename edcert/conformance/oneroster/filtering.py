@@ -14,6 +14,7 @@ come back.
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,8 +56,12 @@ def quoted(value: str) -> str:
 
 def instant(value: Any) -> datetime | None:
     """An RFC 3339 date-time (or a date) as an aware datetime; None when unreadable."""
-    if not isinstance(value, str):
-        return None
+    return _instant(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=65_536)
+def _instant(value: str) -> datetime | None:
+    # a district's records share a few hundred modification stamps: each is parsed once, not once per record
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -9,7 +9,7 @@ family's business, not this one's.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +28,7 @@ from edcert.conformance.oneroster._common import (
 from edcert.conformance.oneroster._fixtures import (
     COLLECTION_KEYS,
     SINGLE_KEYS,
+    WHOLE_READS,
     OneRosterSession,
     page_records,
 )
@@ -197,6 +198,7 @@ def _core_checks() -> None:
         def collection(oneroster: OneRosterSession, _endpoint: str = endpoint) -> None:
             _check_collection(oneroster, _endpoint)
 
+        WHOLE_READS[f"OR12-OPS-{n:03d}"] = (endpoint, lambda _config: True)
         _register(collection, f"check_get_{endpoint}", dict(
             id=f"OR12-OPS-{n:03d}", level="required", tags=(CORE_TAG,),
             title=f"GET /{endpoint} answers 200 with its records in the '{key}' array",
@@ -234,6 +236,7 @@ def _demographics_checks() -> None:
         _skip_unless_demographics(oneroster)
         _check_collection(oneroster, "demographics")
 
+    WHOLE_READS["OR12-OPS-023"] = ("demographics", lambda config: config.demographics)
     _register(collection, "check_get_demographics", dict(
         id="OR12-OPS-023", level="recommended", tags=("demographics",),
         title="GET /demographics answers 200 with its records in the 'demographics' array",
@@ -280,11 +283,13 @@ class Nested:
         return self.template.format(**{k: quote(v, safe="") for k, v in params.items()})
 
 
-def _enrolled(oneroster: OneRosterSession, field: str, role: str | None) -> list[str | None]:
-    def scan() -> list[str | None]:
-        return [_ref(e, field) for e in _soft(oneroster, "enrollments") if role is None or e.get("role") == role]
+def _enrolled(oneroster: OneRosterSession, field: str, role: str | None) -> Iterator[str | None]:
+    """What the enrollments (of ``role``) reference under ``field``, in order, produced as asked.
 
-    return oneroster.derived(f"operations.enrolled.{field}.{role}", scan)  # the same few scans, many checks
+    ``_prefer`` stops at the first one that is a candidate, nearly always among the first enrollments:
+    listing all of them (150,000 in a large district) for each picker cost more than the pick.
+    """
+    return (_ref(e, field) for e in _soft(oneroster, "enrollments") if role is None or e.get("role") == role)
 
 
 def _class(role: str | None) -> Picker:
@@ -308,6 +313,7 @@ def _school_class(role: str | None) -> Picker:
 def _school(role: str | None = None, *, via_classes: bool = False) -> Picker:
     def pick(oneroster: OneRosterSession) -> dict[str, str]:
         schools = _ids(r for r in _records(oneroster, "orgs", "school") if r.get("type") == "school")
+        preferred: Iterable[str | None]
         if via_classes:
             preferred = [_ref(c, "school") for c in _soft(oneroster, "classes")]
         else:
@@ -326,7 +332,9 @@ def _course(oneroster: OneRosterSession) -> dict[str, str]:
 def _user(param: str, role: str | None) -> Picker:
     def pick(oneroster: OneRosterSession) -> dict[str, str]:
         users = _records(oneroster, "users", role or "user")
-        candidates = _ids(u for u in users if role is None or _has_role(role)(u))
+        # the same users for every picker of this role: listed once per run
+        candidates = oneroster.derived(f"operations.user-candidates.{role}",
+                                       lambda: _ids(u for u in users if role is None or _has_role(role)(u)))
         return {param: _prefer(candidates, _enrolled(oneroster, "user", role), role or "user")}
 
     return pick
