@@ -2,10 +2,13 @@
 
 With ``EDCERT_BENCH_ARRIVALS=FILE`` it also notes the arrival time (``time.time()``) of every HTTP request
 edcert sent (its User-Agent) and writes them, one per line, to FILE when it stops: the politeness benchmark
-judges the rate limit by what the server saw, not by what edcert says it did.
+judges the rate limit by what the server saw, not by what edcert says it did. With
+``EDCERT_BENCH_LATENCY_MS=N`` every request is answered N ms later: a vendor across a network, where a round
+trip costs tens of milliseconds, instead of loopback, where it costs nothing.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -18,9 +21,10 @@ from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServ
 
 
 class Arrivals:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, latency_s: float = 0.0) -> None:
         self.app = app
         self.times: list[float] = []
+        self.latency_s = latency_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -29,6 +33,8 @@ class Arrivals:
             agent = dict(scope.get("headers") or []).get(b"user-agent", b"")
             if agent == b"edcert":
                 self.times.append(time.time())
+            if self.latency_s:
+                await asyncio.sleep(self.latency_s)  # requests wait side by side, as on a network
         await self.app(scope, receive, send)
 
 
@@ -36,7 +42,7 @@ def main() -> None:
     size, faults = sys.argv[1], tuple(sys.argv[2:])
     app = create_app(generate_district(size), faults=faults, client_id=DEFAULT_CLIENT_ID,
                      client_secret=DEFAULT_CLIENT_SECRET)
-    arrivals = Arrivals(app)
+    arrivals = Arrivals(app, int(os.environ.get("EDCERT_BENCH_LATENCY_MS", "0")) / 1000)
     with SandboxServer(arrivals) as server:
         print(server.base_url, flush=True)
         sys.stdin.read()

@@ -20,14 +20,18 @@ RESULTS = Path(os.environ.get("EDCERT_BENCH_RESULTS", ROOT / "bench" / "results"
 
 
 @contextmanager
-def sandbox_process(size: str, *, faults: tuple[str, ...] = (), arrivals: Path | None = None
-                    ) -> Iterator[tuple[str, int]]:
+def sandbox_process(size: str, *, faults: tuple[str, ...] = (), arrivals: Path | None = None,
+                    latency_ms: int = 0) -> Iterator[tuple[str, int]]:
     """Start ``python -m bench._sandbox SIZE`` and yield (its base URL, its pid); stop it on exit.
 
     With ``arrivals``, the sandbox writes there the arrival time of every request it served when it stops.
+    With ``latency_ms``, it answers every request that much later (a vendor across a network, not loopback).
     """
     cmd = [sys.executable, "-m", "bench._sandbox", size, *faults]
-    env = {**os.environ, "EDCERT_BENCH_ARRIVALS": str(arrivals)} if arrivals else None
+    extra = {"EDCERT_BENCH_ARRIVALS": str(arrivals)} if arrivals else {}
+    if latency_ms:
+        extra["EDCERT_BENCH_LATENCY_MS"] = str(latency_ms)
+    env = {**os.environ, **extra} if extra else None
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)  # noqa: S603 - our own module
     try:
         assert proc.stdout is not None
@@ -43,6 +47,8 @@ def sandbox_process(size: str, *, faults: tuple[str, ...] = (), arrivals: Path |
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def cpu_seconds(pid: int) -> float:

@@ -49,3 +49,15 @@ def test_the_csv_bundle_and_its_floor(tmp_path: Path) -> None:
     manifest_rows = 1 + 2 + len(_ALL_FILES["1.2"])  # its header, the two versions, one row per file
     # every row of every member read, the header rows included
     assert csv_stream.read_floor(bundle) == sum(counts.values()) + len(counts) + manifest_rows
+
+
+def test_the_sandbox_can_answer_as_if_across_a_network() -> None:
+    import time
+
+    import httpx
+
+    with _support.sandbox_process("small", latency_ms=300) as (base_url, _):
+        started = time.perf_counter()
+        answer = httpx.get(base_url + "/oauth/token", timeout=30)
+        late = time.perf_counter() - started
+    assert answer.status_code == 405 and late >= 0.3  # a GET to the token endpoint: refused, 300 ms late
