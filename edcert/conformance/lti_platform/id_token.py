@@ -62,6 +62,7 @@ def _payloads(platform: PlatformUnderTest) -> list[tuple[str, Launch]]:
     requirements=("LTIP-REQ-IDT-ALG",), tags=("1edtech:signed-rsa256",),
 )
 def check_id_token_alg_and_kid(launch: Launch) -> None:
+    # the first launch of a run (a person's, in person mode): the other payloads' signatures are LTIP-IDT-002's
     if launch.header.get("alg") != "RS256" or not isinstance(launch.header.get("kid"), str) \
             or not launch.header["kid"]:
         raise _fail(launch, "the id_token header is not RS256 with a kid", '{"alg": "RS256", "kid": "..."}',
@@ -167,14 +168,19 @@ def check_id_token_timestamps(platform: PlatformUnderTest) -> None:
 
 @check(
     id="LTIP-IDT-005", standard=STANDARD, category="security", level="required",
-    title="The id_token echoes the tool's nonce, names the tool in aud and the platform in iss",
+    title="Every payload's id_token echoes the tool's nonce, names the tool in aud and the platform in iss",
     why="Without the tool's own nonce and audience a captured or misdirected launch could be accepted.",
     remediation="Copy the nonce of the authentication request into the id_token; set aud to (or include) the "
                 "client_id, with azp = client_id when there are several audiences; set iss to the issuer.",
     ref=f"{SEC} §5.1.2, §5.1.3 steps 2-5, 9",
     requirements=("LTIP-REQ-IDT-NONCE", "LTIP-REQ-IDT-AUD"),
 )
-def check_id_token_nonce_aud_iss(platform: PlatformUnderTest, launch: Launch) -> None:
+def check_id_token_nonce_aud_iss(platform: PlatformUnderTest) -> None:
+    for what, launch in _payloads(platform):
+        _bound_to_login(platform, launch, what)
+
+
+def _bound_to_login(platform: PlatformUnderTest, launch: Launch, what: str) -> None:
     c = launch.claims
     problems = []
     if launch.login is None or c.get("nonce") != launch.login.nonce:
@@ -188,7 +194,7 @@ def check_id_token_nonce_aud_iss(platform: PlatformUnderTest, launch: Launch) ->
     if c.get("iss") != platform.config.issuer:
         problems.append(f"iss {c.get('iss')!r} is not the configured issuer")
     if problems:
-        raise _fail(launch, "the id_token is not bound to this login: " + "; ".join(problems),
+        raise _fail(launch, f"{what}the id_token is not bound to this login: " + "; ".join(problems),
                     "nonce echoed, aud = client_id, iss = issuer", "; ".join(problems))
 
 
@@ -200,12 +206,13 @@ def check_id_token_nonce_aud_iss(platform: PlatformUnderTest, launch: Launch) ->
     ref=f"{CORE} §4.1 (lti_deployment_id), §5.3.3",
     requirements=("LTIP-REQ-IDT-DEPLOYMENT",),
 )
-def check_deployment_id(platform: PlatformUnderTest, launch: Launch) -> None:
-    claim = launch.claims.get(DEPLOYMENT_ID)
-    sent = None if launch.login is None else launch.login.params.get("lti_deployment_id")
-    if claim != platform.config.deployment_id or (sent is not None and sent != claim):
-        raise _fail(launch, "deployment_id does not match", f"{platform.config.deployment_id!r} in both",
-                    f"claim {claim!r}, login lti_deployment_id {sent!r}")
+def check_deployment_id(platform: PlatformUnderTest) -> None:
+    for what, launch in _payloads(platform):
+        claim = launch.claims.get(DEPLOYMENT_ID)
+        sent = None if launch.login is None else launch.login.params.get("lti_deployment_id")
+        if claim != platform.config.deployment_id or (sent is not None and sent != claim):
+            raise _fail(launch, f"{what}deployment_id does not match", f"{platform.config.deployment_id!r} in both",
+                        f"claim {claim!r}, login lti_deployment_id {sent!r}")
 
 
 @check(
@@ -216,12 +223,13 @@ def check_deployment_id(platform: PlatformUnderTest, launch: Launch) -> None:
     ref=f"{CORE} §5.3.4; {SEC} §5.1.1.1",
     requirements=("LTIP-REQ-IDT-TARGET",),
 )
-def check_target_link_uri(launch: Launch) -> None:
-    claim = launch.claims.get(TARGET_LINK_URI)
-    sent = None if launch.login is None else launch.login.params.get("target_link_uri")
-    if claim is None or claim != sent:
-        raise _fail(launch, "target_link_uri differs between the login initiation and the id_token",
-                    f"{sent!r}", f"{claim!r}")
+def check_target_link_uri(platform: PlatformUnderTest) -> None:
+    for what, launch in _payloads(platform):
+        claim = launch.claims.get(TARGET_LINK_URI)
+        sent = None if launch.login is None else launch.login.params.get("target_link_uri")
+        if claim is None or claim != sent:
+            raise _fail(launch, f"{what}target_link_uri differs between the login initiation and the id_token",
+                        f"{sent!r}", f"{claim!r}")
 
 
 @check(

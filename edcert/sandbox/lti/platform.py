@@ -289,7 +289,9 @@ class _Platform:
                 link["title"] = "Sandbox activity"
         claims: dict[str, Any] = {
             "iss": issuer, "aud": client_id, "sub": user.user_id, "iat": now, "exp": now + 300,
-            "nonce": secrets.token_urlsafe(12) if st.faulty("idt.wrong-nonce") else nonce,
+            "nonce": secrets.token_urlsafe(12) if st.faulty("idt.wrong-nonce") or (
+                user.role == ROLE_INSTRUCTOR and not launch.deep_link and st.faulty("idt.instructor-wrong-nonce"))
+            else nonce,
             c.MESSAGE_TYPE: c.RESOURCE_LINK_REQUEST, c.VERSION: c.LTI_VERSION,
             c.DEPLOYMENT_ID: DEPLOYMENT_ID,
             c.TARGET_LINK_URI: (f"{launch.tool_url}/elsewhere" if st.faulty("idt.target-link-mismatch")

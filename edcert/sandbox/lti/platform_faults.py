@@ -39,6 +39,9 @@ FAULTS: tuple[Fault, ...] = tuple(Fault(name=_P + name, standard=_STD, sentence=
     ("idt.expired", "id_tokens are issued already expired (exp an hour ago).", ("LTIP-IDT-004",)),
     ("idt.wrong-nonce", "id_tokens carry a nonce of the platform's own instead of the tool's.",
      ("LTIP-IDT-005",)),
+    # the instructor's payloads only: the full student launch (the first one read) is clean
+    ("idt.instructor-wrong-nonce", "The instructor's launches carry a nonce of the platform's own.",
+     ("LTIP-IDT-005",)),
     ("idt.target-link-mismatch", "The id_token's target_link_uri differs from the login initiation's (the "
      "deep-linked activity's launch too).", ("LTIP-IDT-007", "LTIP-DL-004")),
     ("idt.roles-string", "The roles claim is one space-separated string instead of an array.",
