@@ -96,9 +96,12 @@ def test_sigterm_during_demo(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGTERM)
     # (how many checks finished by then depends on the machine's speed: test_interrupting_run pins that down)
     assert_interrupted(proc, out, tmp_path, some_done=False)
-    # the sandbox the demo started is stopped: its port can be taken again at once
+    # the sandbox the demo started is stopped: its port can be taken again at once. SO_REUSEADDR, as every server
+    # sets it: the closed connections' TIME_WAIT may hold the port for a minute, a listener still there never
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
+        sock.listen()
     # and a second run would find no temporary file in its way (edcert writes straight into the report folder)
     assert list((tmp_path / "tmp").iterdir()) == []
 
