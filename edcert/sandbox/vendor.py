@@ -5,9 +5,12 @@ the fault matrix both pick it up.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edcert.fixtures.roster_csv import SANDBOX_ROSTER
+
+if TYPE_CHECKING:  # the LTI platform is imported late (where its table is made), as the other sandboxes are
+    from edcert.sandbox.lti.platform import Member
 
 SECRET_ENV = "EDCERT_SANDBOX_CLIENT_SECRET"
 
@@ -65,7 +68,8 @@ def _lti_platform(base_url: str) -> dict[str, Any]:
             "allow_writes": True}
 
 
-def _person(member: Any) -> dict[str, str]:
+def _person(member: Member) -> dict[str, str]:
+    """The claims a launch by ``member`` carries, as the district would list its test user (expected_users)."""
     return {"sub": member.user_id, "name": f"{member.given_name} {member.family_name}",
             "given_name": member.given_name, "family_name": member.family_name, "email": member.email}
 
