@@ -217,7 +217,16 @@ class Browser:
                 self.process.kill()
                 self.process.wait(10)
         self._log.close()
-        self._profile.cleanup()
+        # chromium's helper processes (crash handler, zygote) outlive the browser for a moment and may still
+        # write to the profile while it is removed ("Directory not empty"): try again shortly
+        for attempt in range(20):
+            try:
+                self._profile.cleanup()
+                return
+            except OSError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.1)
 
     def __enter__(self) -> Browser:
         return self
