@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import email.utils
+import json
 import ssl
 import threading
 import time
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import httpx
+import msgspec
 
 from edcert.harness.errors import (
     BudgetExhausted,
@@ -482,6 +484,23 @@ def exchange_of(response: httpx.Response) -> Exchange | None:
     return found if isinstance(found, Exchange) else None
 
 
+_DECODER = msgspec.json.Decoder()
+
+
+def decode_json(content: bytes) -> object:
+    """``json.loads(content)``, exactly, at about twice its speed.
+
+    msgspec decodes a whole page in compiled code; what it gives equals what the standard library gives
+    (integers of any size included). Anything it refuses (a byte-order mark, UTF-16, a lone surrogate
+    escape, NaN, a number past float range, invalid JSON) goes to the standard library, so every answer
+    decodes, or fails to, exactly as ``httpx.Response.json()`` would.
+    """
+    try:
+        return _DECODER.decode(content)
+    except msgspec.MsgspecError:
+        return json.loads(content)
+
+
 def json_body(response: httpx.Response, what: str) -> object:
     """Decode a JSON response or fail the check with evidence.
 
@@ -491,7 +510,7 @@ def json_body(response: httpx.Response, what: str) -> object:
     evidence = [e for e in [exchange_of(response)] if e is not None]
     ctype = response.headers.get("content-type", "")
     try:
-        return response.json()
+        return decode_json(response.content)
     except (ValueError, UnicodeDecodeError, RecursionError):
         snippet = "HTML page" if "<html" in response.text[:512].lower() else f"content-type {ctype or 'none'}"
         raise Failure(

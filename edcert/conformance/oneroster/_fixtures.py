@@ -15,6 +15,8 @@ import pytest
 from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749.parameters import prepare_token_request
 
+from edcert.conformance.oneroster._fastcheck import clean_test
+from edcert.conformance.oneroster.models import SHAPES
 from edcert.harness.auth import OAuth2ClientCredentials
 from edcert.harness.config import OR12_SCOPE_PREFIX, OneRosterConfig
 from edcert.harness.errors import Failure
@@ -79,6 +81,13 @@ class Collection:
     total_counts: list[str | None] = field(default_factory=list)
 
     _index: tuple[int, dict[str, dict[str, Any]]] | None = field(default=None, init=False, repr=False, compare=False)
+    # Worked out page by page while reading, each page still in the processor's cache (a later scan of a
+    # large district's records is bound by memory, not by the interpreter): the shape every record was
+    # tested against with its compiled test, the indices of the records that failed it, and the items of
+    # every digester (DIGESTERS) registered for the endpoint, in record order.
+    tested: Any = field(default=None, repr=False, compare=False)
+    dirty: list[int] = field(default_factory=list, repr=False, compare=False)
+    digests: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def by_id(self) -> dict[str, dict[str, Any]]:
         """The records by sourcedId (the last one wins), built once: many checks ask; do not modify it."""
@@ -89,6 +98,19 @@ class Collection:
 
     def evidence(self) -> list[Exchange]:
         return self.pages[:1]
+
+
+# endpoint -> (key, function): the function maps one page's records to items kept in Collection.digests[key]
+# (its result on all the records is the concatenation of its results on each page). Registered by the checks'
+# modules for what several checks scan (integrity.py: the enrollments' references, the users' roles).
+DIGESTERS: dict[str, list[tuple[str, Callable[[list[dict[str, Any]]], list[Any]]]]] = {}
+
+
+def register_digest(endpoint: str, key: str, fn: Callable[[list[dict[str, Any]]], list[Any]]) -> None:
+    """Have every read of ``endpoint`` keep ``fn(page)`` for each page, in ``Collection.digests[key]``."""
+    found = DIGESTERS.setdefault(endpoint, [])
+    if all(k != key for k, _ in found):
+        found.append((key, fn))
 
 
 class OneRosterSession:
@@ -145,9 +167,15 @@ class OneRosterSession:
         return self.client.request("POST", url, headers=headers, content=body.encode(), auth=None)
 
     def derived(self, key: str, factory: Callable[[], T]) -> T:
-        """Something computed from the collections once per run and shared by checks (e.g. an index)."""
+        """Something computed from the collections once per run and shared by checks (e.g. an index).
+
+        Kept until the run ends, like the collections: built without automatic garbage collection and then
+        moved out of its scans (:meth:`RunState.gc_paused`, :meth:`RunState.keep_out_of_gc`).
+        """
         if key not in self._derived:
-            self._derived[key] = factory()
+            with self.state.gc_paused():
+                self._derived[key] = factory()
+                self.state.keep_out_of_gc()
         found: T = self._derived[key]
         return found
 
@@ -191,7 +219,7 @@ class OneRosterSession:
         return fetched.outcome
 
     def _run_read(self, endpoint: str, future: Future[_Fetched]) -> None:
-        with Recorder.collecting() as exchanges:
+        with Recorder.collecting() as exchanges, self.state.gc_paused():
             try:
                 outcome: Collection | Failure | BaseException = self._fetch_all(endpoint)
             except Failure as failure:
@@ -233,6 +261,11 @@ class OneRosterSession:
         key = self.collection_keys[endpoint]
         limit = self.config.page_size
         out = Collection(endpoint=endpoint, key=key, records=[])
+        out.tested = getattr(self, "shapes", SHAPES).get(endpoint)
+        clean = None if out.tested is None else clean_test(out.tested)
+        digesters = tuple(DIGESTERS.get(endpoint, ()))
+        out.digests = {digest_key: [] for digest_key, _ in digesters}  # complete from the first page on
+        index: dict[str, dict[str, Any]] = {}
         seen: set[str] = set()
         offset = 0
         max_pages = min(MAX_PAGES, self.config.max_pages)
@@ -246,8 +279,8 @@ class OneRosterSession:
                 records = page_records(response, key, f"GET /{endpoint}")
                 total = response.headers.get("X-Total-Count")
                 out.total_counts.append(total)
-                ids = {r["sourcedId"] for r in records if isinstance(r.get("sourcedId"), str)}
-                if offset and records and not ids - seen:
+                ids = {r["sourcedId"]: r for r in records if isinstance(r.get("sourcedId"), str)}
+                if offset and records and not ids.keys() - seen:
                     # A page of nothing new: offset is not advancing. Stop rather than loop forever.
                     raise Failure(
                         f"GET /{endpoint} at offset {offset} returned only records already seen on earlier "
@@ -255,8 +288,15 @@ class OneRosterSession:
                         expected=f"records {offset + 1}..{offset + limit}",
                         received="the same records again", exchanges=out.pages[-1:],
                     )
-                seen |= ids
+                seen.update(ids)
+                index.update(ids)  # by_id's index, built as it goes: the last record of a repeated id wins
+                start = len(out.records)
                 out.records.extend(records)
+                out._index = (len(out.records), index)
+                if clean is not None:
+                    out.dirty.extend(start + i for i, record in enumerate(records) if not clean(record))
+                for digest_key, digest in digesters:
+                    out.digests[digest_key].extend(digest(records))
                 offset += len(records)
                 if not records:
                     return out

@@ -26,7 +26,7 @@ from edcert.conformance.oneroster._common import (
 )
 from edcert.conformance.oneroster._fixtures import Collection, OneRosterSession, page_records
 from edcert.conformance.oneroster.data_model import Group, evidence_of, groups_of
-from edcert.conformance.oneroster.models import Issue, Rule, Shape, join_groups, validate
+from edcert.conformance.oneroster.models import Issue, Rule, Shape, join_groups, validate_all
 from edcert.conformance.oneroster11._common import envelope_code_minors, envelope_problems
 from edcert.conformance.oneroster11._fixtures import OneRoster11Session
 from edcert.harness import check
@@ -285,15 +285,16 @@ def check_paging(session: ServiceSession, endpoint: str) -> None:
                       exchanges=[e for r in pages[:3] for e in evidence(r)])
 
 
-def issues_of(session: ServiceSession, endpoint: str, shape: Shape) -> tuple[Collection, list[list[Issue]]] | None:
+def issues_of(session: ServiceSession, endpoint: str, shape: Shape) -> tuple[Collection, dict[int, list[Issue]]] | None:
     """The collection and its records' issues, validated once per run; None when it cannot be read."""
-    cache: dict[str, tuple[Collection, list[list[Issue]]]] = session.__dict__.setdefault("_validated", {})
+    cache: dict[str, tuple[Collection, dict[int, list[Issue]]]] = session.__dict__.setdefault("_validated", {})
     if endpoint not in cache:
         try:
             collection = session.collection(endpoint)
         except Failure:
             return None
-        cache[endpoint] = (collection, [validate(r, shape) for r in collection.records])
+        dirty = collection.dirty if collection.tested is shape else None  # tested while reading
+        cache[endpoint] = (collection, validate_all(collection.records, shape, dirty))
     return cache[endpoint]
 
 

@@ -35,7 +35,7 @@ from edcert.conformance.oneroster.models import (
     id_list,
     join_groups,
     record_id,
-    validate,
+    validate_all,
 )
 from edcert.harness import check
 from edcert.harness.errors import Failure
@@ -52,20 +52,21 @@ CATEGORY = "data-model"
 @dataclass
 class _Validated:
     ref: weakref.ReferenceType[Collection]
-    issues: list[list[Issue]]
+    issues: dict[int, list[Issue]]
 
 
 _CACHE: dict[int, _Validated] = {}
 
 
-def validated(oneroster: OneRosterSession, endpoint: str) -> tuple[Collection, list[list[Issue]]]:
-    """The collection and the issues of each of its records (computed once per fetched collection)."""
+def validated(oneroster: OneRosterSession, endpoint: str) -> tuple[Collection, dict[int, list[Issue]]]:
+    """The collection and the issues of its records that have any, by index (computed once per fetched collection)."""
     collection = oneroster.collection(endpoint)
     key = id(collection)
     found = _CACHE.get(key)
     if found is None or found.ref() is not collection:
         shape = getattr(oneroster, "shapes", SHAPES)[endpoint]  # a 1.1 session brings the 1.1 shapes
-        found = _Validated(weakref.ref(collection), [validate(r, shape) for r in collection.records])
+        dirty = collection.dirty if collection.tested is shape else None  # tested while reading
+        found = _Validated(weakref.ref(collection), validate_all(collection.records, shape, dirty))
         _CACHE[key] = found
         weakref.finalize(collection, _CACHE.pop, key, None)
     return collection, found.issues
@@ -88,11 +89,13 @@ class Group:
                 f"({id_list(self.ids, self.count)})")
 
 
-def groups_of(endpoint: str, collection: Collection, issues: list[list[Issue]],
+def groups_of(endpoint: str, collection: Collection, issues: dict[int, list[Issue]],
               rules: Iterable[Rule]) -> list[Group]:
+    """The problems of ``rules`` among ``issues`` (:func:`validated`), grouped by kind, most frequent first."""
     wanted = set(rules)
     groups: dict[tuple[Rule, str, str], Group] = {}
-    for index, (record, record_issues) in enumerate(zip(collection.records, issues, strict=True)):
+    for index in sorted(issues):
+        record, record_issues = collection.records[index], issues[index]
         seen: set[tuple[Rule, str, str]] = set()
         for issue in record_issues:
             if issue.rule not in wanted or issue.key in seen:

@@ -515,6 +515,26 @@ def validate(record: dict[str, Any], shape: Shape) -> list[Issue]:
     return walk.issues
 
 
+def validate_all(records: list[dict[str, Any]], shape: Shape, dirty: list[int] | None = None) -> dict[int, list[Issue]]:
+    """The problems of every record that has any, by its index in ``records`` (clean records are left out).
+
+    Nearly every record of a working provider is clean: each costs one compiled test, and the checks that
+    group problems afterwards look at the few records that have any, not at every record again. ``dirty``:
+    the indices of the records that failed the compiled test of ``shape`` already (tested while reading);
+    only those are walked.
+    """
+    clean = _fastcheck.clean_test(shape)
+    out: dict[int, list[Issue]] = {}
+    suspects = ((i, records[i]) for i in dirty) if dirty is not None else enumerate(records)
+    for index, record in suspects:
+        if dirty is not None or not clean(record):
+            walk = _Walk()
+            walk.shape(record, shape, "")
+            if walk.issues:
+                out[index] = walk.issues
+    return out
+
+
 def ref_id(record: dict[str, Any], key: str) -> str | None:
     """The sourcedId a GUIDRef property points at, when it is readable."""
     ref = record.get(key)

@@ -1,0 +1,140 @@
+"""The nested checks' expectations, built from per-parent groups once per run, equal a plain scan of the data.
+
+`integrity.py` builds what each nested answer must and may hold from enrollments grouped once per run (fast on
+a large district). The reference here is the obvious scan of every enrollment per check (what the module did
+before), written out again: both must agree on every parent, on rosters full of edge cases (inactive users,
+classes and enrollments, repeated sourcedIds, broken references, empty sourcedIds, unknown classes, users
+without the role).
+"""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from edcert.conformance.oneroster import integrity
+from edcert.conformance.oneroster._fixtures import Collection
+from edcert.conformance.oneroster.integrity import Expected, Flat, active
+from edcert.conformance.oneroster.models import ref_id, user_roles
+
+ROLES = ("student", "teacher", "aide", None, 7)
+
+
+class FakeSession:
+    def __init__(self, data: dict[str, list[dict[str, Any]]]) -> None:
+        self.collections = {k: Collection(endpoint=k, key=k, records=v) for k, v in data.items()}
+        self._derived: dict[str, Any] = {}
+
+    def collection(self, endpoint: str) -> Collection:
+        return self.collections[endpoint]
+
+    def derived(self, key: str, factory: Any) -> Any:
+        if key not in self._derived:
+            self._derived[key] = factory()
+        return self._derived[key]
+
+
+def ref(sid: Any) -> Any:
+    return {"href": "x", "sourcedId": sid, "type": "x"} if not isinstance(sid, list) else sid
+
+
+def roster(seed: int) -> dict[str, list[dict[str, Any]]]:
+    rnd = random.Random(seed)
+    status = lambda: rnd.choice(["active", "active", "active", "tobedeleted", None])  # noqa: E731
+    schools = [f"s{i}" for i in range(4)]
+    orgs = [{"sourcedId": s, "type": rnd.choice(["school", "school", "district"]), "status": status()}
+            for s in schools]
+    class_ids = [f"c{i}" for i in range(12)] + [""]
+    classes = [{"sourcedId": c, "status": status(), "school": ref(rnd.choice(schools))} for c in class_ids]
+    classes.append({"sourcedId": "c1", "status": "tobedeleted"})  # repeated: the last one wins
+    user_ids = [f"u{i}" for i in range(30)] + [""]
+    users = []
+    for u in user_ids:
+        roles = [{"role": rnd.choice(["student", "teacher", "aide"]), "org": ref(rnd.choice([*schools, None]))}
+                 for _ in range(rnd.randint(0, 2))]
+        users.append({"sourcedId": u, "status": status(), "roles": roles if rnd.random() > 0.05 else "broken"})
+    users.append({"sourcedId": "u2", "status": "tobedeleted", "roles": [{"role": "aide", "org": ref("s0")}]})
+    users.append({"status": "active", "roles": []})  # no sourcedId
+    enrollments = []
+    for i in range(400):
+        enrollments.append({
+            "sourcedId": f"e{i}", "status": status(), "role": rnd.choice(ROLES),
+            "class": ref(rnd.choice([*class_ids, "ghost", None, ""])) if rnd.random() > 0.03 else "broken",
+            "user": ref(rnd.choice([*user_ids, "nobody", None, ""])) if rnd.random() > 0.03 else [],
+            "school": ref(rnd.choice([*schools, None])),
+        })
+    return {"orgs": orgs, "classes": classes, "users": users, "enrollments": enrollments}
+
+
+# -- the reference: one scan of every enrollment per check ---------------------------------------------
+
+
+def scan_rows(flat: Flat) -> list[tuple[Any, ...]]:
+    return [(ref_id(e, "class"), ref_id(e, "user"), ref_id(e, "school"), e.get("role"), active(e))
+            for e in flat.records("enrollments")]
+
+
+def scan_class_users(flat: Flat, role: str) -> dict[str, Expected]:
+    users, classes = flat.by_id("users"), flat.by_id("classes")
+    out: dict[str, Expected] = defaultdict(Expected)
+    for cid, uid, _school, enrolled_as, current in scan_rows(flat):
+        if enrolled_as != role or cid not in classes or uid is None:
+            continue
+        out[cid].add(uid, current and active(users.get(uid)))
+    return dict(out)
+
+
+def scan_user_classes(flat: Flat, role: str | None) -> dict[str, Expected]:
+    users, classes = flat.by_id("users"), flat.by_id("classes")
+    roles = {uid: frozenset(n for n, _ in user_roles(u)) for uid, u in users.items()}
+    out: dict[str, Expected] = defaultdict(Expected)
+    for cid, uid, _school, enrolled_as, current in scan_rows(flat):
+        if role is not None and enrolled_as != role:
+            continue
+        user = users.get(uid or "")
+        if user is None or cid is None or (role is not None and role not in roles[uid or ""]):
+            continue
+        out[uid or ""].add(cid, current and active(classes.get(cid)))
+    return dict(out)
+
+
+def scan_school_users(flat: Flat, role: str) -> dict[str, Expected]:
+    schools = {k for k, v in flat.by_id("orgs").items() if v.get("type") == "school"}
+    out: dict[str, Expected] = defaultdict(Expected)
+    for user in flat.records("users"):
+        uid = user.get("sourcedId")
+        if not isinstance(uid, str):
+            continue
+        for name, oid in user_roles(user):
+            if name == role and oid in schools:
+                out[oid].add(uid, active(user))
+    for _class, uid, sid, enrolled_as, _current in scan_rows(flat):
+        if enrolled_as == role and sid in schools and uid is not None:
+            out[sid].allowed.add(uid)
+    return dict(out)
+
+
+CASES = [
+    ("OR12-NEST-001", lambda f: scan_class_users(f, "student")),
+    ("OR12-NEST-002", lambda f: scan_class_users(f, "teacher")),
+    ("OR12-NEST-004", lambda f: scan_user_classes(f, "student")),
+    ("OR12-NEST-005", lambda f: scan_user_classes(f, "teacher")),
+    ("OR12-NEST-006", lambda f: scan_user_classes(f, None)),
+    ("OR12-NEST-009", lambda f: scan_school_users(f, "student")),
+    ("OR12-NEST-010", lambda f: scan_school_users(f, "teacher")),
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize(("check_id", "reference"), CASES, ids=[c[0] for c in CASES])
+def test_grouped_expectations_equal_a_plain_scan(check_id: str, reference: Any, seed: int) -> None:
+    route = next(r for r in integrity.NESTED_ROUTES if r.check_id == check_id)
+    flat = Flat(FakeSession(roster(seed)))  # type: ignore[arg-type]
+    built = route.build(flat)
+    want = reference(flat)
+    assert want, "the generated roster gives this route something to expect"
+    assert {k: (v.required, v.allowed) for k, v in built.items()} == \
+        {k: (v.required, v.allowed) for k, v in want.items()}
+    assert any(v.required != v.allowed for v in want.values()) or check_id in ("OR12-NEST-009", "OR12-NEST-010")

@@ -1,0 +1,171 @@
+"""What a collection read works out page by page equals what a later scan of its records finds.
+
+Reading a collection tests each record with the compiled shape test, builds the by-sourcedId index and keeps
+the registered digests (the enrollments' references, the users' roles) while each page is fresh
+(`_fixtures.OneRosterSession._fetch_all`). Every check that uses them must reach the verdict it would reach
+scanning the records afterwards; these tests read messy collections over HTTP from a real server and compare.
+"""
+from __future__ import annotations
+
+import copy
+import gc
+import json
+import random
+import threading
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from edcert.conformance.oneroster import integrity
+from edcert.conformance.oneroster._fixtures import DIGESTERS, OneRosterSession
+from edcert.conformance.oneroster.data_model import validated
+from edcert.conformance.oneroster.models import SHAPES, validate
+from edcert.harness.http import decode_json
+from edcert.harness.session import RunState
+from edcert.sandbox import SandboxServer
+from tests.sandbox_run import sandbox_config
+
+STAMP = "2026-01-01T00:00:00.000Z"
+
+
+def ref(kind: str, sid: Any) -> dict[str, Any]:
+    return {"href": f"/{kind}s/{sid}", "sourcedId": sid, "type": kind}
+
+
+def messy(seed: int) -> dict[str, list[dict[str, Any]]]:
+    """Enrollments and users, mostly valid, some broken in ways each scan must notice."""
+    rnd = random.Random(seed)
+    enrollments = []
+    for i in range(230):
+        record: dict[str, Any] = {
+            "sourcedId": f"e{i - 100 if i >= 100 and i % 8 == 0 else i}",  # some repeat one on another page
+            "status": rnd.choice(["active", "active", "tobedeleted"]), "dateLastModified": STAMP,
+            "user": ref("user", f"u{rnd.randrange(40)}"), "class": ref("class", f"c{rnd.randrange(9)}"),
+            "school": ref("org", "s1"), "role": rnd.choice(["student", "teacher", "aide"]),
+        }
+        if rnd.random() < 0.08:
+            record["class"] = "not a reference"
+        if rnd.random() < 0.08:
+            del record["role"]
+        if rnd.random() < 0.05:
+            record["user"]["sourcedId"] = 17
+        enrollments.append(record)
+    users = []
+    for i in range(120):
+        user: dict[str, Any] = {
+            "sourcedId": f"u{i - 50 if i >= 50 and i % 7 == 0 else i}", "status": rnd.choice(["active", "tobedeleted"]),
+            "dateLastModified": STAMP,
+            "enabledUser": "true", "givenName": "Ann", "familyName": "Lee",
+            "roles": [{"roleType": "primary", "role": rnd.choice(["student", "teacher"]), "org": ref("org", "s1")}],
+        }
+        if rnd.random() < 0.08:
+            user["roles"] = "broken"
+        if rnd.random() < 0.05:
+            del user["sourcedId"]
+        users.append(user)
+    return {"enrollments": enrollments, "users": users}
+
+
+def provider(data: dict[str, list[dict[str, Any]]]) -> Starlette:
+    async def token(request: Request) -> Response:
+        return JSONResponse({"access_token": "t", "token_type": "Bearer", "expires_in": 3600})
+
+    def listing(endpoint: str) -> Any:
+        async def page(request: Request) -> Response:
+            limit, offset = int(request.query_params["limit"]), int(request.query_params["offset"])
+            records = data[endpoint]
+            return JSONResponse({endpoint: records[offset:offset + limit]},
+                                headers={"X-Total-Count": str(len(records))})
+        return page
+
+    base = "/ims/oneroster/rostering/v1p2/"
+    return Starlette(routes=[Route("/oauth/token", token, methods=["POST"]),
+                             *[Route(base + e, listing(e)) for e in data]])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_what_a_read_works_out_equals_a_scan_of_its_records(seed: int) -> None:
+    data = messy(seed)
+    with SandboxServer(provider(data)) as server:
+        config = sandbox_config(server.base_url)
+        table = config.oneroster.model_copy(update={"page_size": 25})  # type: ignore[union-attr]
+        session = OneRosterSession(table, RunState(config))
+        try:
+            for endpoint in ("enrollments", "users"):
+                collection = session.collection(endpoint)
+                assert collection.records == data[endpoint]
+                assert len(collection.pages) > 3  # read over several pages
+                # the index: last record of a repeated sourcedId wins, records without one are left out
+                expected_index = {r["sourcedId"]: r for r in collection.records if isinstance(r.get("sourcedId"), str)}
+                assert list(collection.by_id()) == list(expected_index)
+                assert all(collection.by_id()[k] is v for k, v in expected_index.items())
+                # the compiled test's suspects, then the issues the data-model checks group
+                shape = SHAPES[endpoint]
+                assert collection.tested is shape
+                walked = {i: found for i, r in enumerate(data[endpoint]) if (found := validate(r, shape))}
+                assert walked, "the messy data has problems to find"
+                assert set(collection.dirty) >= set(walked)
+                assert validated(session, endpoint)[1] == walked
+                # every registered digest: as computed on all the records at once
+                for key, fn in DIGESTERS[endpoint]:
+                    assert collection.digests[key] == fn(copy.deepcopy(data[endpoint]))
+            flat = integrity.Flat(session)
+            assert integrity.enrollment_rows(flat) is session.collection("enrollments").digests[
+                "integrity.enrollment-rows"]
+            with_ids = [u for u in data["users"] if isinstance(u.get("sourcedId"), str)]
+            assert len(integrity.user_role_rows(flat)) == len(with_ids)
+        finally:
+            session.close()
+
+
+@pytest.mark.parametrize("body", [
+    b'{"a": 1, "a": 2, "n": 123456789012345678901234567890, "m": -9223372036854775809, "f": 0.1, "e": 1E5}',
+    b'{"big": 1e400}', b'{"s": "\\ud800"}', b'\xef\xbb\xbf{"bom": true}', b'NaN', '{"x": "\u00e9"}'.encode("utf-16"),
+    b'{"deep": ' + b"[" * 50 + b"]" * 50 + b"}", b'[1, 2, 3]', b'"text"', b" {\"padded\": null} ",
+])
+def test_pages_decode_exactly_as_the_standard_library_decodes_them(body: bytes) -> None:
+    expected = json.loads(body)
+    got = decode_json(body)
+    assert repr(got) == repr(expected)  # same values and types (a large integer stays an int)
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"[1, 2,]", b"<html>", b'{"a": "\x00"}', b"\xff\xfe\x00"])
+def test_a_body_that_is_not_json_fails_as_the_standard_library_fails(body: bytes) -> None:
+    with pytest.raises((json.JSONDecodeError, UnicodeDecodeError)) as standard:
+        json.loads(body)
+    with pytest.raises((json.JSONDecodeError, UnicodeDecodeError)) as ours:
+        decode_json(body)
+    assert type(ours.value) is type(standard.value)
+
+
+def test_gc_pauses_nest_across_threads_and_restore_what_was_there() -> None:
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        outer_in, inner_done = threading.Event(), threading.Event()
+
+        def other() -> None:
+            with RunState.gc_paused():
+                outer_in.set()
+                inner_done.wait(5)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        outer_in.wait(5)
+        assert not gc.isenabled()
+        with RunState.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the other thread's pause still holds
+        inner_done.set()
+        thread.join(5)
+        assert gc.isenabled()  # the last pause ended: collection resumes
+        gc.disable()
+        with RunState.gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        (gc.enable if was else gc.disable)()
