@@ -102,6 +102,8 @@ def test_what_a_read_works_out_equals_a_scan_of_its_records(seed: int) -> None:
                 # the index: last record of a repeated sourcedId wins, records without one are left out
                 expected_index = {r["sourcedId"]: r for r in collection.records if isinstance(r.get("sourcedId"), str)}
                 assert list(collection.by_id()) == list(expected_index)
+                assert collection.with_ids == sum(isinstance(r.get("sourcedId"), str) for r in data[endpoint])
+                assert collection.with_ids > len(expected_index)  # repeated sourcedIds: the duplicates check sees them
                 assert all(collection.by_id()[k] is v for k, v in expected_index.items())
                 # the compiled test's suspects, then the issues the data-model checks group
                 shape = SHAPES[endpoint]

@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any, TypeVar
 
 import httpx
@@ -86,6 +87,7 @@ class Collection:
     # tested against with its compiled test, the indices of the records that failed it, and the items of
     # every digester (DIGESTERS) registered for the endpoint, in record order.
     tested: Any = field(default=None, repr=False, compare=False)
+    with_ids: int | None = field(default=None, repr=False, compare=False)  # records with a string sourcedId
     dirty: list[int] = field(default_factory=list, repr=False, compare=False)
     digests: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -156,7 +158,10 @@ class OneRosterSession:
 
     def get(self, path: str, params: Any = None, **kwargs: Any) -> httpx.Response:
         """GET a path under the rostering base with the run's token (or ``auth=`` another)."""
-        return self.client.get(self.url(path), params=params, **kwargs)
+        response = self.client.get(self.url(path), params=params, **kwargs)
+        if self._prefetcher is None:
+            self._start_prefetch()  # the run's token is known from its first use on: the background reading begins
+        return response
 
     def token_request(self, client_id: str, client_secret: str, scopes: tuple[str, ...] = ()) -> httpx.Response:
         """A raw token request (for checks on the token endpoint itself)."""
@@ -196,6 +201,11 @@ class OneRosterSession:
             raise Failure(found.message, expected=found.expected, received=found.received,
                           exchanges=found.exchanges)
         return found
+
+    def read_collection(self, endpoint: str) -> Collection | None:
+        """The collection, when it has been read and could be (never reads it)."""
+        found = self._collections.get(endpoint)
+        return found if isinstance(found, Collection) else None
 
     def _collections_put(self, endpoint: str, found: Collection | Failure) -> None:
         self._collections[endpoint] = found
@@ -242,8 +252,11 @@ class OneRosterSession:
     def _start_prefetch(self) -> None:
         if self._prefetcher is not None or not self._plan or self._closing or self.auth.access_token is None:
             return
-        self._prefetcher = threading.Thread(target=self._prefetch_all, name="edcert-prefetch", daemon=True)
-        self._prefetcher.start()
+        with self._lock:  # requests on several threads may all find the token at once: one reader
+            if self._prefetcher is not None or self._closing:
+                return
+            self._prefetcher = threading.Thread(target=self._prefetch_all, name="edcert-prefetch", daemon=True)
+            self._prefetcher.start()
 
     def _prefetch_all(self) -> None:
         BACKGROUND.set(True)  # this thread's context, copied into every page it hands to the pool
@@ -266,6 +279,7 @@ class OneRosterSession:
         digesters = tuple(DIGESTERS.get(endpoint, ()))
         out.digests = {digest_key: [] for digest_key, _ in digesters}  # complete from the first page on
         index: dict[str, dict[str, Any]] = {}
+        out.with_ids = 0
         seen: set[str] = set()
         offset = 0
         max_pages = min(MAX_PAGES, self.config.max_pages)
@@ -279,7 +293,9 @@ class OneRosterSession:
                 records = page_records(response, key, f"GET /{endpoint}")
                 total = response.headers.get("X-Total-Count")
                 out.total_counts.append(total)
-                ids = {r["sourcedId"]: r for r in records if isinstance(r.get("sourcedId"), str)}
+                # sourcedIds interned: the references digested from other collections (integrity.py) are
+                # the same string objects, so the checks' lookups compare them by identity
+                ids = {intern(r["sourcedId"]): r for r in records if isinstance(r.get("sourcedId"), str)}
                 if offset and records and not ids.keys() - seen:
                     # A page of nothing new: offset is not advancing. Stop rather than loop forever.
                     raise Failure(
@@ -289,6 +305,7 @@ class OneRosterSession:
                         received="the same records again", exchanges=out.pages[-1:],
                     )
                 seen.update(ids)
+                out.with_ids += sum(isinstance(r.get("sourcedId"), str) for r in records)
                 index.update(ids)  # by_id's index, built as it goes: the last record of a repeated id wins
                 start = len(out.records)
                 out.records.extend(records)

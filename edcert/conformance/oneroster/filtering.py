@@ -15,6 +15,7 @@ come back.
 from __future__ import annotations
 
 import functools
+import operator
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,8 +87,24 @@ def compare(value: Any, op: str, bound: str) -> bool:
     return bool(left <= right)
 
 
+_ORDER = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
 def ordered(field: str, op: str, bound: str) -> Predicate:
-    return lambda record: compare(record.get(field), op, bound)
+    """``compare(record[field], op, bound)``, with the bound read once (a delta scans every enrollment)."""
+    right = instant(bound)
+    test = _ORDER.get(op, operator.le)
+
+    def matches(record: JSON) -> bool:
+        value = record.get(field)
+        if not isinstance(value, str):
+            return False
+        left = instant(value)
+        if left is None or right is None:
+            return bool(test(value, bound))
+        return bool(test(left, right))
+
+    return matches
 
 
 def timeline(records: list[JSON], field: str) -> list[str]:

@@ -107,11 +107,32 @@ SUPERSETS: dict[str, tuple[str, Callable[[Record], bool]]] = {
 }
 
 
-def _ids(records: Iterable[Record]) -> list[str]:
+class _Listed(list[str]):
+    """sourcedIds in pick order, and (made once, on first use) the set of them."""
+
+    _known: frozenset[str] | None = None
+
+    def known(self) -> frozenset[str]:
+        if self._known is None:
+            self._known = frozenset(self)
+        return self._known
+
+
+def _ids(records: Iterable[Record]) -> _Listed:
     """sourcedIds in order, active records first (a provider may hide tobedeleted ones)."""
     usable = [r for r in records if isinstance(r.get("sourcedId"), str) and r["sourcedId"]]
     active = [r["sourcedId"] for r in usable if r.get("status") == "active"]
-    return active + [r["sourcedId"] for r in usable if r.get("status") != "active"]
+    return _Listed(active + [r["sourcedId"] for r in usable if r.get("status") != "active"])
+
+
+def _listed(oneroster: OneRosterSession, endpoint: str, purpose: str) -> _Listed:
+    """``_ids`` of a collection the check picks from: listed once per run when it is the collection itself."""
+    records = _records(oneroster, endpoint, purpose)
+    found = oneroster.read_collection(endpoint)
+    if found is not None and found.records is records:
+        listed: _Listed = oneroster.derived(f"operations.ids.{endpoint}", lambda: _ids(records))
+        return listed
+    return _ids(records)  # another collection's records, filtered (SUPERSETS)
 
 
 def _records(oneroster: OneRosterSession, endpoint: str, purpose: str) -> list[Record]:
@@ -146,7 +167,7 @@ def _ref(record: Record, name: str) -> str | None:
 
 def _prefer(candidates: list[str], preferred: Iterable[str | None], what: str) -> str:
     """The first preferred id that really is a candidate, else the first candidate."""
-    known = set(candidates)
+    known = candidates.known() if isinstance(candidates, _Listed) else set(candidates)
     for sid in preferred:
         if sid is not None and sid in known:
             return sid
@@ -164,7 +185,7 @@ def _check_collection(oneroster: OneRosterSession, endpoint: str) -> None:
 
 def _check_single(oneroster: OneRosterSession, endpoint: str) -> None:
     noun = NOUNS[endpoint][1]
-    sid = _prefer(_ids(_records(oneroster, endpoint, f"{noun} sourcedId")), (), noun)
+    sid = _prefer(_listed(oneroster, endpoint, f"{noun} sourcedId"), (), noun)
     key = SINGLE_KEYS[endpoint]
     what = f"GET /{endpoint}/{sid}"
     response = oneroster.get(f"/{endpoint}/{quote(sid, safe='')}")
@@ -294,7 +315,7 @@ def _enrolled(oneroster: OneRosterSession, field: str, role: str | None) -> Iter
 
 def _class(role: str | None) -> Picker:
     def pick(oneroster: OneRosterSession) -> dict[str, str]:
-        classes = _ids(_records(oneroster, "classes", "class"))
+        classes = _listed(oneroster, "classes", "class")
         return {"classSourcedId": _prefer(classes, _enrolled(oneroster, "class", role), "class")}
 
     return pick
@@ -324,7 +345,7 @@ def _school(role: str | None = None, *, via_classes: bool = False) -> Picker:
 
 
 def _course(oneroster: OneRosterSession) -> dict[str, str]:
-    courses = _ids(_records(oneroster, "courses", "course"))
+    courses = _listed(oneroster, "courses", "course")
     preferred = (_ref(c, "course") for c in _soft(oneroster, "classes"))
     return {"courseSourcedId": _prefer(courses, preferred, "course")}
 
