@@ -465,7 +465,13 @@ class VendorClient:
         if auth != "default":
             kwargs["auth"] = auth
         with self.in_flight.slot():
-            return self._client.request(method, url, **kwargs)  # type: ignore[arg-type]
+            response = self._client.request(method, url, **kwargs)  # type: ignore[arg-type]
+        # httpx wraps the stream of every response it returns in a stream that points back at the response: a
+        # reference cycle, so each answer (a page and its body) would wait for the cyclic garbage collector,
+        # which a run pauses while it reads (RunState.gc_paused). The body is read whole by now: an in-memory
+        # stream of the same bytes replaces the wrapper, and the answer is freed as soon as no one holds it.
+        response.stream = httpx.ByteStream(response.content)
+        return response
 
     def get(self, url: str, **kwargs: object) -> httpx.Response:
         return self.request("GET", url, **kwargs)  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from sys import intern
 from typing import Any, TypeVar
 
 import httpx
@@ -236,8 +235,10 @@ class OneRosterSession:
                 outcome = failure
             except BaseException as exc:  # handed to the check that asks (KeyboardInterrupt included)
                 outcome = exc
-        if isinstance(outcome, Collection):
-            self.state.keep_out_of_gc()  # kept until the run ends: no need to rescan it at every full collection
+            if isinstance(outcome, Collection):
+                # kept until the run ends: out of every later collection's scans, and moved aside before the
+                # pause ends (else the first collection after it would scan all the records just read)
+                self.state.keep_out_of_gc()
         future.set_result(_Fetched(outcome, list(exchanges)))
 
     def prefetch(self, endpoints: Sequence[str]) -> None:
@@ -293,9 +294,7 @@ class OneRosterSession:
                 records = page_records(response, key, f"GET /{endpoint}")
                 total = response.headers.get("X-Total-Count")
                 out.total_counts.append(total)
-                # sourcedIds interned: the references digested from other collections (integrity.py) are
-                # the same string objects, so the checks' lookups compare them by identity
-                ids = {intern(r["sourcedId"]): r for r in records if isinstance(r.get("sourcedId"), str)}
+                ids = {r["sourcedId"]: r for r in records if isinstance(r.get("sourcedId"), str)}
                 if offset and records and not ids.keys() - seen:
                     # A page of nothing new: offset is not advancing. Stop rather than loop forever.
                     raise Failure(

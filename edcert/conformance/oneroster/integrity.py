@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from sys import intern
 from typing import Any
 from urllib.parse import quote
 
@@ -483,17 +482,39 @@ class Flat:
         return not counts or not counts[-1].strip().isdigit() or int(counts[-1]) == unique
 
 
-Builder = Callable[[Flat], dict[str, Expected]]
+class Grouped:
+    """An :class:`Expected` built from one parent's own enrollment rows, ``allowed`` worked out on first use.
+
+    A check compares only its few sampled parents' answers, chosen by how many members they require; the
+    other parents' ``allowed`` sets (tens of thousands of users on a large district) are never asked for.
+    """
+
+    __slots__ = ("_allowed", "_keep", "_rows", "required")
+
+    def __init__(self, required: set[str], rows: list[tuple[str, Any, bool]], keep: Callable[[Any], bool]) -> None:
+        self.required = required
+        self._rows = rows
+        self._keep = keep
+        self._allowed: set[str] | None = None
+
+    @property
+    def allowed(self) -> set[str]:
+        if self._allowed is None:
+            self._allowed = {member for member, enrolled_as, _ in self._rows if self._keep(enrolled_as)}
+        return self._allowed
+
+
+Builder = Callable[[Flat], Mapping[str, Expected | Grouped]]
 # (class, user, school, role, enrollment active) of every enrollment: several nested checks scan them all
 EnrollmentRow = tuple[str | None, str | None, str | None, Any, bool]
 
 
 def _sid(ref: Any) -> str | None:
-    # ref_id's rule, for a value already taken out of its record; interned, as the by_id indexes' keys are
+    # ref_id's rule, for a value already taken out of its record
     if isinstance(ref, dict):
         value = ref.get("sourcedId")
         if isinstance(value, str) and value:
-            return intern(value)
+            return value
     return None
 
 
@@ -555,16 +576,20 @@ def user_enrollments(flat: Flat) -> dict[str, list[tuple[str, Any, bool]]]:
 def _class_users(role: str) -> Builder:
     # per class: every user enrolled with ``role`` may be listed; those whose enrollment and user are
     # both active must be
-    def build(flat: Flat) -> dict[str, Expected]:
+    # (only parents that require someone: the others are never sampled)
+    def build(flat: Flat) -> dict[str, Grouped]:
         classes, live_users = flat.by_id("classes"), live_ids(flat, "users")
-        out: dict[str, Expected] = {}
+        def keep(enrolled_as: Any) -> bool:
+            return bool(enrolled_as == role)
+
+        out: dict[str, Grouped] = {}
         for cid, rows in class_enrollments(flat).items():
             if cid not in classes:
                 continue
-            allowed = {uid for uid, enrolled_as, _ in rows if enrolled_as == role}
-            if allowed:
-                out[cid] = Expected({uid for uid, enrolled_as, current in rows
-                                     if enrolled_as == role and current and uid in live_users}, allowed)
+            required = {uid for uid, enrolled_as, current in rows
+                        if enrolled_as == role and current and uid in live_users}
+            if required:
+                out[cid] = Grouped(required, rows, keep)
         return out
 
     return build
@@ -574,7 +599,7 @@ UserRoleRow = tuple[str, list[tuple[str, str | None]], bool]
 
 
 def _user_role_rows(records: list[JSON]) -> list[UserRoleRow]:
-    return [(intern(uid), user_roles(user), user.get("status") != "tobedeleted") for user in records
+    return [(uid, user_roles(user), user.get("status") != "tobedeleted") for user in records
             if isinstance(uid := user.get("sourcedId"), str)]
 
 
@@ -601,18 +626,24 @@ def role_names(flat: Flat) -> dict[str, frozenset[str]]:
 def _user_classes(role: str | None) -> Builder:
     # per user who holds ``role`` (any role when None): every class they are enrolled in with it may be
     # listed; those whose enrollment and class are both active must be
-    def build(flat: Flat) -> dict[str, Expected]:
+    # (only parents that require something: the others are never sampled)
+    def build(flat: Flat) -> dict[str, Grouped]:
         users, live_classes = flat.by_id("users"), live_ids(flat, "classes")
         roles = role_names(flat) if role is not None else {}
-        out: dict[str, Expected] = {}
+        def keep(enrolled_as: Any) -> bool:
+            return role is None or bool(enrolled_as == role)
+
+        out: dict[str, Grouped] = {}
         for uid, rows in user_enrollments(flat).items():
             if uid not in users or (role is not None and role not in roles[uid]):
                 continue
-            allowed = {cid for cid, enrolled_as, _ in rows if role is None or enrolled_as == role}
-            if allowed:
-                out[uid] = Expected({cid for cid, enrolled_as, current in rows
-                                     if (role is None or enrolled_as == role) and current and cid in live_classes},
-                                    allowed)
+            if role is None:
+                required = {cid for cid, _, current in rows if current and cid in live_classes}
+            else:
+                required = {cid for cid, enrolled_as, current in rows
+                            if enrolled_as == role and current and cid in live_classes}
+            if required:
+                out[uid] = Grouped(required, rows, keep)
         return out
 
     return build
@@ -724,7 +755,7 @@ def _run_nested(route: NestedRoute, oneroster: OneRosterSession) -> None:
     if not expected:
         raise NotApplicable(f"no {route.parent} has any {route.member} in the flat data")
     parents = heapq.nsmallest(MAX_PARENTS, expected, key=lambda p: (-len(expected[p].required), p))
-    known = set(flat.by_id(route.key))
+    known = flat.by_id(route.key).keys()
     judge_extra = all(flat.complete(source) for source in route.sources)
     problems: list[str] = []
     exchanges: list[Exchange] = []
