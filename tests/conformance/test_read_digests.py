@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from edcert.conformance.oneroster import integrity
+from edcert.conformance.oneroster import integrity, operations
 from edcert.conformance.oneroster._fixtures import DIGESTERS, OneRosterSession
 from edcert.conformance.oneroster.data_model import validated
 from edcert.conformance.oneroster.models import SHAPES, validate
@@ -118,6 +118,10 @@ def test_what_a_read_works_out_equals_a_scan_of_its_records(seed: int) -> None:
             flat = integrity.Flat(session)
             assert integrity.enrollment_rows(flat) is session.collection("enrollments").digests[
                 "integrity.enrollment-rows"]
+            users = session.collection("users").records
+            for role in (None, "student", "teacher", "aide"):
+                assert operations.user_candidates(session, role) == operations._ids(
+                    u for u in users if role is None or operations._has_role(role)(u))
             with_ids = [u for u in data["users"] if isinstance(u.get("sourcedId"), str)]
             assert len(integrity.user_role_rows(flat)) == len(with_ids)
         finally:

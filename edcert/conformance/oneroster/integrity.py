@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,21 +96,23 @@ def role_orgs(user: JSON) -> list[str]:
 
 
 def find_dangling(endpoint: str, records: list[JSON], paths: Iterable[tuple[str, str, Getter]],
-                  known: dict[str, AbstractSet[str]], columns: dict[str, list[str | None]] | None = None,
-                  ) -> list[Dangling]:
+                  known: dict[str, AbstractSet[str]],
+                  columns: tuple[Sequence[tuple[Any, ...]], dict[str, int]] | None = None) -> list[Dangling]:
     """References of ``records`` (``(property path, target endpoint, getter)``) missing from ``known``.
 
-    ``columns``: for a ``one`` getter's path, the sourcedId its reference names in each record (``ref_id``'s,
-    or None), worked out already (the enrollments' rows, :func:`enrollment_rows`).
+    ``columns``: one row per record, worked out already (the enrollments' rows, :func:`enrollment_rows`), and
+    for a ``one`` getter's path the position in each row of the sourcedId its reference names (``ref_id``'s,
+    or None).
     """
     out: list[Dangling] = []
+    rows, positions = columns if columns is not None else ((), {})
     for path, target, getter in paths:
         group = Dangling(endpoint, path, target, len(records))
         ids = known[target]
-        column = (columns or {}).get(path)
-        if column is not None and isinstance(getter, one):
+        at = positions.get(path)
+        if at is not None and isinstance(getter, one):
             pending: list[tuple[int, JSON, list[str]]] = [
-                (i, records[i], [x]) for i, x in enumerate(column) if x is not None and x not in ids]
+                (i, records[i], [row[at]]) for i, row in enumerate(rows) if row[at] is not None and row[at] not in ids]
         elif isinstance(getter, one):
             # one reference per record (150,000 enrollments, three properties each): the same test as
             # ref_id's, inline, and a list only for the few records whose reference dangles
@@ -249,8 +251,7 @@ def check_class_references(oneroster: OneRosterSession) -> None:
 def check_enrollment_references(oneroster: OneRosterSession) -> None:
     known = ids_of(oneroster, "users", "classes", "orgs")
     records = oneroster.collection("enrollments").records
-    rows = enrollment_rows(Flat(oneroster))  # (class, user, school, ...) of each record, in order
-    columns = {"class": [r[0] for r in rows], "user": [r[1] for r in rows], "school": [r[2] for r in rows]}
+    columns = (enrollment_rows(Flat(oneroster)), {"class": 0, "user": 1, "school": 2})  # (class, user, school, ..)
     groups = find_dangling("enrollments", records, [("user", "users", one("user")), ("class", "classes", one("class")),
                                                     ("school", "orgs", one("school"))], known, columns)
     confirm(oneroster, groups, "enrollments reference records that do not exist",
@@ -595,11 +596,11 @@ def _class_users(role: str) -> Builder:
     return build
 
 
-UserRoleRow = tuple[str, list[tuple[str, str | None]], bool]
+UserRoleRow = tuple[str, list[tuple[str, str | None]], Any]
 
 
 def _user_role_rows(records: list[JSON]) -> list[UserRoleRow]:
-    return [(uid, user_roles(user), user.get("status") != "tobedeleted") for user in records
+    return [(uid, user_roles(user), user.get("status")) for user in records
             if isinstance(uid := user.get("sourcedId"), str)]
 
 
@@ -607,7 +608,7 @@ register_digest("users", "integrity.user-roles", _user_role_rows)
 
 
 def user_role_rows(flat: Flat) -> list[UserRoleRow]:
-    """(sourcedId, its (role, org) pairs, active) of every user record with a sourcedId, in order, once per run."""
+    """(sourcedId, its (role, org) pairs, status) of every user record with a sourcedId, in order, once per run."""
     rows: list[UserRoleRow] = _digested(flat, "users", "integrity.user-roles", _user_role_rows)
     return rows
 
@@ -669,10 +670,10 @@ def _school_users(role: str) -> Builder:
     def build(flat: Flat) -> dict[str, Expected]:
         schools = {k for k, v in flat.by_id("orgs").items() if v.get("type") == "school"}
         out: dict[str, Expected] = defaultdict(Expected)
-        for uid, pairs, is_active in user_role_rows(flat):
+        for uid, pairs, status in user_role_rows(flat):
             for name, oid in pairs:
                 if name == role and oid in schools:
-                    out[oid].add(uid, is_active)
+                    out[oid].add(uid, status != "tobedeleted")
         # a provider may also count users enrolled with that role in the school's classes
         for _class, uid, sid, enrolled_as, _current in enrollment_rows(flat):
             if enrolled_as == role and sid in schools and uid is not None:

@@ -32,6 +32,7 @@ from edcert.conformance.oneroster._fixtures import (
     OneRosterSession,
     page_records,
 )
+from edcert.conformance.oneroster.integrity import Flat, user_role_rows
 from edcert.conformance.oneroster.models import user_roles
 from edcert.harness import check
 from edcert.harness.errors import Failure, NotApplicable
@@ -350,13 +351,27 @@ def _course(oneroster: OneRosterSession) -> dict[str, str]:
     return {"courseSourcedId": _prefer(courses, preferred, "course")}
 
 
+def user_candidates(oneroster: OneRosterSession, role: str | None) -> _Listed:
+    """``_ids`` of the users holding ``role`` (any user when None), listed once per run.
+
+    From the users' (sourcedId, roles, status) rows the read worked out (``integrity.user_role_rows``): the
+    same users, in the same order, as ``_ids`` of the records that ``_has_role(role)``.
+    """
+    _records(oneroster, "users", role or "user")  # a Failure here explains why no user could be picked
+
+    def listed() -> _Listed:
+        mine = [(uid, status) for uid, pairs, status in user_role_rows(Flat(oneroster))
+                if uid and (role is None or any(name == role for name, _ in pairs))]
+        active = [u for u, status in mine if status == "active"]
+        return _Listed(active + [u for u, status in mine if status != "active"])
+
+    found: _Listed = oneroster.derived(f"operations.user-candidates.{role}", listed)
+    return found
+
+
 def _user(param: str, role: str | None) -> Picker:
     def pick(oneroster: OneRosterSession) -> dict[str, str]:
-        users = _records(oneroster, "users", role or "user")
-        # the same users for every picker of this role: listed once per run
-        candidates = oneroster.derived(f"operations.user-candidates.{role}",
-                                       lambda: _ids(u for u in users if role is None or _has_role(role)(u)))
-        return {param: _prefer(candidates, _enrolled(oneroster, "user", role), role or "user")}
+        return {param: _prefer(user_candidates(oneroster, role), _enrolled(oneroster, "user", role), role or "user")}
 
     return pick
 
