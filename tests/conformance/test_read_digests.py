@@ -175,3 +175,17 @@ def test_gc_pauses_nest_across_threads_and_restore_what_was_there() -> None:
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.parametrize("depth", [900, 1500, 100_000])
+def test_deep_nesting_decodes_or_fails_as_the_standard_library_does(depth: int) -> None:
+    body = b"[" * depth + b"]" * depth
+
+    def outcome(decode: Any) -> str:
+        try:
+            decode(body)
+        except RecursionError:
+            return "too deep"  # json_body reports it as a body that is not JSON
+        return "decoded"
+
+    assert outcome(decode_json) == outcome(json.loads)
