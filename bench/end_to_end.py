@@ -143,7 +143,7 @@ def measure(size: str, latency_ms: int = 0, repeats: int = REPEATS) -> dict[str,
     low = min(floors, key=lambda f: f["wall_s"])
     cpu = min(e["cpu_s"] for e in edcert)
     floor_cpu = min(f["cpu_s"] for f in floors)
-    result = first
+    result = first  # P2 and the outcomes: from the first run (every run sends the same requests)
     serving = low["sandbox_cpu_s"]  # the sandbox's CPU while the fastest floor ran: its capacity
     minimal = len(pages) + len(probes)
     records = sum(totals.values())

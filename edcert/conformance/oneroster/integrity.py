@@ -510,18 +510,8 @@ Builder = Callable[[Flat], Mapping[str, Expected | Grouped]]
 EnrollmentRow = tuple[str | None, str | None, str | None, Any, bool]
 
 
-def _sid(ref: Any) -> str | None:
-    # ref_id's rule, for a value already taken out of its record
-    if isinstance(ref, dict):
-        value = ref.get("sourcedId")
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
 def _enrollment_rows(records: list[JSON]) -> list[EnrollmentRow]:
-    return [(_sid(e.get("class")), _sid(e.get("user")), _sid(e.get("school")), e.get("role"),
-             e.get("status") != "tobedeleted") for e in records]
+    return [(ref_id(e, "class"), ref_id(e, "user"), ref_id(e, "school"), e.get("role"), active(e)) for e in records]
 
 
 def _digested(flat: Flat, endpoint: str, key: str, fn: Callable[[list[JSON]], list[Any]]) -> list[Any]:

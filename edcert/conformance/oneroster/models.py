@@ -510,6 +510,10 @@ def validate(record: dict[str, Any], shape: Shape) -> list[Issue]:
     """Every problem of one record against its 1.2 shape."""
     if _fastcheck.clean_test(shape)(record):
         return []  # the compiled test found nothing: no need to walk the record
+    return _walked(record, shape)
+
+
+def _walked(record: dict[str, Any], shape: Shape) -> list[Issue]:
     walk = _Walk()
     walk.shape(record, shape, "")
     return walk.issues
@@ -523,16 +527,10 @@ def validate_all(records: list[dict[str, Any]], shape: Shape, dirty: list[int] |
     the indices of the records that failed the compiled test of ``shape`` already (tested while reading);
     only those are walked.
     """
-    clean = _fastcheck.clean_test(shape)
-    out: dict[int, list[Issue]] = {}
-    suspects = ((i, records[i]) for i in dirty) if dirty is not None else enumerate(records)
-    for index, record in suspects:
-        if dirty is not None or not clean(record):
-            walk = _Walk()
-            walk.shape(record, shape, "")
-            if walk.issues:
-                out[index] = walk.issues
-    return out
+    if dirty is None:
+        clean = _fastcheck.clean_test(shape)
+        dirty = [i for i, record in enumerate(records) if not clean(record)]
+    return {i: found for i in dirty if (found := _walked(records[i], shape))}
 
 
 def ref_id(record: dict[str, Any], key: str) -> str | None:

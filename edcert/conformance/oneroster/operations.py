@@ -119,11 +119,16 @@ class _Listed(list[str]):
         return self._known
 
 
+def _active_first(found: list[tuple[str, Any]]) -> _Listed:
+    """(sourcedId, status) pairs as sourcedIds in order, active records first (a provider may hide tobedeleted ones)."""
+    return _Listed([sid for sid, status in found if status == "active"]
+                   + [sid for sid, status in found if status != "active"])
+
+
 def _ids(records: Iterable[Record]) -> _Listed:
-    """sourcedIds in order, active records first (a provider may hide tobedeleted ones)."""
-    usable = [r for r in records if isinstance(r.get("sourcedId"), str) and r["sourcedId"]]
-    active = [r["sourcedId"] for r in usable if r.get("status") == "active"]
-    return _Listed(active + [r["sourcedId"] for r in usable if r.get("status") != "active"])
+    """sourcedIds in order, active records first."""
+    return _active_first([(sid, r.get("status")) for r in records
+                          if isinstance(sid := r.get("sourcedId"), str) and sid])
 
 
 def _listed(oneroster: OneRosterSession, endpoint: str, purpose: str) -> _Listed:
@@ -360,10 +365,8 @@ def user_candidates(oneroster: OneRosterSession, role: str | None) -> _Listed:
     _records(oneroster, "users", role or "user")  # a Failure here explains why no user could be picked
 
     def listed() -> _Listed:
-        mine = [(uid, status) for uid, pairs, status in user_role_rows(Flat(oneroster))
-                if uid and (role is None or any(name == role for name, _ in pairs))]
-        active = [u for u, status in mine if status == "active"]
-        return _Listed(active + [u for u, status in mine if status != "active"])
+        return _active_first([(uid, status) for uid, pairs, status in user_role_rows(Flat(oneroster))
+                              if uid and (role is None or any(name == role for name, _ in pairs))])
 
     found: _Listed = oneroster.derived(f"operations.user-candidates.{role}", listed)
     return found
