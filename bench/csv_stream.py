@@ -78,31 +78,58 @@ def read_floor(path: Path) -> int:
     return rows
 
 
-def main(users: int = 1_000_000) -> dict[str, Any]:
+REPEATS = 3  # edcert and the floor, alternately: each side's figure is its least disturbed (smallest) run
+
+
+def _edcert(bundle: Path, tmp: Path) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
+    stats = tmp / "stats.json"
+    proc = subprocess.run(  # noqa: S603 - our own module and the edcert CLI, fixed arguments
+        [sys.executable, "-m", "bench._child", str(stats), "validate-csv", str(bundle), "--out",
+         str(tmp / "report"), "--no-progress"],
+        cwd=ROOT, capture_output=True, text=True, check=False)
+    return json.loads(stats.read_text()), proc
+
+
+def main(users: int = 1_000_000, repeats: int = REPEATS) -> dict[str, Any]:
+    """P4 on a bundle of ``users`` users: edcert's run and the floor's, ``repeats`` times each, alternately.
+
+    This machine's speed drifts within minutes, so each side's figure is its fastest run (as P1 and P3
+    take theirs); every pair is kept in ``samples``. Peak memory is the largest of edcert's runs.
+    """
     with tempfile.TemporaryDirectory(prefix="edcert-bench-csv-") as tmp:
         bundle = Path(tmp) / "bundle.zip"
         with Timer() as made:
             counts = write_bundle(bundle, users)
-        rows = read_floor(bundle)
-        with Timer() as floor:
-            read_floor(bundle)
-        stats = Path(tmp) / "stats.json"
-        proc = subprocess.run(  # noqa: S603 - our own module and the edcert CLI, fixed arguments
-            [sys.executable, "-m", "bench._child", str(stats), "validate-csv", str(bundle), "--out",
-             str(Path(tmp) / "report"), "--no-progress"],
-            cwd=ROOT, capture_output=True, text=True, check=False)
-        child = json.loads(stats.read_text())
+        rows = read_floor(bundle)  # warms the page cache for both sides
+        floors: list[Timer] = []
+        runs: list[dict[str, Any]] = []
+        for _ in range(repeats):
+            child, proc = _edcert(bundle, Path(tmp))
+            runs.append(child)
+            if proc.returncode != 0:
+                break
+            with Timer() as floor:
+                read_floor(bundle)
+            floors.append(floor)
         scorecard = json.loads((Path(tmp) / "report" / "scorecard.json").read_text())
         failed = sorted(c["id"] for c in scorecard["checks"] if c["outcome"] in ("failed", "error"))
         size = bundle.stat().st_size
+    best = min(runs, key=lambda run: run["wall_s"])
+    low = min(floors, key=lambda floor: floor.wall) if floors else None
+    floor_s, floor_cpu = (low.wall, min(f.cpu for f in floors)) if low else (float("nan"), float("nan"))
+    edcert_cpu = min(run["cpu_s"] for run in runs)
     figures = {
         "users": users, "rows": rows, "zip_bytes": size, "generate_s": round(made.wall, 1), "rows_by_file": counts,
-        "floor_read_s": round(floor.wall, 3), "floor_read_cpu_s": round(floor.cpu, 3),
-        "edcert_s": round(child["wall_s"], 3), "edcert_cpu_s": round(child["cpu_s"], 3),
-        "vs_read": ratio(child["wall_s"], floor.wall), "vs_read_cpu": ratio(child["cpu_s"], floor.cpu),
+        "floor_read_s": round(floor_s, 3), "floor_read_cpu_s": round(floor_cpu, 3),
+        "edcert_s": round(best["wall_s"], 3), "edcert_cpu_s": round(edcert_cpu, 3),
+        "vs_read": ratio(best["wall_s"], floor_s), "vs_read_cpu": ratio(edcert_cpu, floor_cpu),
         "vs_read_target": 3.0,
-        "peak_rss_mb": round(child["peak_rss_mb"], 1), "peak_rss_target_mb": 300,
-        "exit_code": child["exit_code"], "failed_checks": failed,
+        "samples": [{"edcert_s": round(run["wall_s"], 3), "edcert_cpu_s": round(run["cpu_s"], 3),
+                     "floor_read_s": round(floor.wall, 3), "floor_read_cpu_s": round(floor.cpu, 3)}
+                    for run, floor in zip(runs, floors, strict=False)],
+        "pair_ratios": sorted(ratio(run["wall_s"], floor.wall) for run, floor in zip(runs, floors, strict=False)),
+        "peak_rss_mb": round(max(run["peak_rss_mb"] for run in runs), 1), "peak_rss_target_mb": 300,
+        "exit_code": runs[-1]["exit_code"], "failed_checks": failed,
     }
     figures["met"] = figures["vs_read"] <= 3.0 and figures["peak_rss_mb"] <= 300 and proc.returncode == 0
     save("csv", figures)

@@ -1,11 +1,16 @@
 """Read a OneRoster CSV zip once, streaming, and collect what is wrong with it, per rule.
 
 One pass: the zip's directory first (sizes, names, flags), then ``manifest.csv``, then every data file in
-an order where each file comes after the files it references, each read through
-``csv.reader(io.TextIOWrapper(zipfile.open(...)))`` and never loaded whole. What stays in memory is
-bounded: the sourcedIds of the files other files reference (to resolve references and find duplicates),
-the self-references that point forward in their own file until that file ends, and at most
+an order where each file comes after the files it references, each read through ``csv.reader`` a block
+of lines at a time (``_Lines``) and never loaded whole. What stays in memory is bounded: the sourcedIds
+of the files other files reference (to resolve references and find duplicates), the self-references
+that point forward in their own file until that file ends, one batch of ``BATCH_ROWS`` rows, and at most
 ``MAX_KEPT`` findings per rule (the rest are only counted).
+
+Rows are judged a batch at a time. A batch with nothing wrong in it is passed by whole-list operations
+(``_Validator._clean``); any other batch is judged row by row and cell by cell (``_Validator._judge``),
+which finds exactly what it found when every row was judged that way
+(``tests/conformance/test_csv_fast_path.py``).
 
 Findings name the file, the line and the column; they show a cell's value only when the column is not
 personal data and the value is a code (an enumeration, a date, a boolean, a status), never a name, an
@@ -13,6 +18,7 @@ email, a birth date, an identifier or a sourcedId.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -23,11 +29,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
 from edcert.conformance.oneroster_csv import _schema as schema
-from edcert.conformance.oneroster_csv._schema import MANIFEST, Column, FileSpec, Version
+from edcert.conformance.oneroster_csv._schema import MANIFEST, Column, FileSpec, Kind, Version
+from edcert.harness.session import RunState
 
 MAX_KEPT = 20
 DEFAULT_MAX_FILE_BYTES = 1 << 30
@@ -50,6 +58,13 @@ _DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?
 _YEAR = re.compile(r"\d{4}")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_OTHER_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # where str.splitlines cuts and readline does not
+_OTHER_BREAKS_WIDE = (*_OTHER_BREAKS, "\x85", "\u2028", "\u2029")
+_GUID_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./@_-"  # what _GUID allows
+_HEX_DIGITS = b"0123456789abcdef"
+BLOCK_BYTES = 1 << 16
+BATCH_ROWS = 2048
 
 
 def _compact(value: str) -> str | int:
@@ -62,6 +77,44 @@ def _compact(value: str) -> str | int:
     if len(value) == 36 and _UUID_TEXT.fullmatch(value):
         return int(value.replace("-", ""), 16)
     return value
+
+
+def _packed_uuids(values: list[str]) -> list[str | int] | None:
+    """``[_compact(v) for v in values]`` when every value is a canonical lower-case UUID, else None.
+
+    Checked with whole-string operations: every value 36 long, a dash at 8, 13, 18 and 23 of each and
+    nowhere else, and only 0-9 a-f between them.
+    """
+    n = len(values)
+    if set(map(len, values)) != {36}:
+        return None
+    joined = "".join(values)
+    if any(joined[at::36] != "-" * n for at in (8, 13, 18, 23)):
+        return None
+    digits = joined.replace("-", "")
+    if len(digits) != 32 * n or not digits.isascii() or digits.encode().translate(None, _HEX_DIGITS):
+        return None
+    packed = bytes.fromhex(digits)
+    number = int.from_bytes
+    return [number(packed[i:i + 16]) for i in range(0, 16 * n, 16)]
+
+
+def _all_guids(items: list[str]) -> bool:
+    """Whether ``_GUID`` matches every one of ``items`` (none of them empty), tested over them all at once."""
+    if not items:
+        return True
+    joined = "\n".join(items)  # "\n" is not a sourcedId character: what is left after deleting those is n-1 of it
+    return (joined.isascii() and len(joined.encode().translate(None, _GUID_CHARS)) == len(items) - 1
+            and "" not in items and max(map(len, items)) <= 255)
+
+
+def _sourced_ids(values: list[str], compact: bool) -> list[str | int] | None:
+    """The keys the ids of a batch are held by (see ``_compact``), or None when one is not a valid sourcedId."""
+    if compact and (packed := _packed_uuids(values)) is not None:
+        return packed  # a canonical UUID is a valid sourcedId
+    if not _all_guids(values):
+        return None
+    return [_compact(value) for value in values] if compact else list(values)
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError)
 
 
@@ -96,6 +149,32 @@ class RuleTally:
     files: Counter[str] = field(default_factory=Counter)
     examined: int = 0
     undecided: bool = False
+
+
+# what _judge and _clean count, in the order they return it, and the rule each count is examined for
+_COUNTED = ("", "REC-003", "ID-002", "ID-001", "REF-001", "FMT-001", "FMT-002", "FMT-004", "FMT-003")
+_BOOLS = frozenset(("true", "false"))
+
+
+@dataclass
+class _Plan:
+    """What judging one data file's rows needs, worked out once from its header."""
+
+    file: str
+    stem: str
+    mode: str | None
+    width: int
+    ids: set[str | int]
+    id_at: int | None
+    status_at: int | None
+    modified_at: int | None
+    columns: list[tuple[int, Column, Kind, bool, set[str | int] | None]]
+    required_per_row: int
+    self_refs: bool
+    compact: bool
+    fast: bool  # batches may be passed whole by _clean (not in delta files)
+    deferred: list[tuple[int, int, str, str]] = field(default_factory=list)  # self-references not yet resolved
+    allowed: dict[str, frozenset[str]] = field(default_factory=dict)  # each enumeration column's values
 
 
 @dataclass
@@ -161,7 +240,8 @@ def validate_bundle(path: str | Path, version: Version, *, max_file_bytes: int =
         max_file_bytes: Files larger than this are read only up to it (PKG-006).
     """
     report = BundleReport(Path(path), version, max_file_bytes)
-    _Validator(report).run()
+    with RunState.gc_paused():  # batches of rows outlive automatic collections, which would rescan them each time
+        _Validator(report).run()
     return report
 
 
@@ -193,6 +273,10 @@ def _is_date(value: str) -> bool:
 def _is_datetime(value: str) -> bool:
     m = _DATETIME.fullmatch(value)
     return m is not None and _real_day(m) and int(m[4]) < 24 and int(m[5]) < 60 and int(m[6]) < 60
+
+
+def _is_date_or_datetime(value: str) -> bool:
+    return _is_date(value) or _is_datetime(value)
 
 
 def _describe_bad_guid(value: str) -> str:
@@ -253,34 +337,116 @@ class _Capped(io.RawIOBase):
 
 
 class _Lines:
-    """The text lines of a file for csv.reader, counted, with over-long lines skipped and reported."""
+    """The text lines of a file for csv.reader, cut as ``readline`` cuts them, with over-long lines skipped.
 
-    def __init__(self, text: io.TextIOWrapper, on_overlong: _OverlongHook) -> None:
-        self._text = text
+    Reads the file a block at a time and hands ``csv.reader`` one block's lines at a time, so the
+    per-line work runs in C. A line is cut at ``\\r\\n``, ``\\r`` or ``\\n`` only (as ``newline=""``
+    does) and keeps its line end. A line longer than ``MAX_LINE_CHARS`` characters (its line end
+    included) is never handed on: it is skipped and reported when the reader reaches it.
+
+    Attributes:
+        given: Lines handed to the reader (``csv.reader.line_num`` counts the same lines).
+        skipped: Over-long lines left out so far.
+        marks: The handed lines that hold a quote or bytes that are not UTF-8, by their number among the
+            handed lines: (the line, whether it holds such bytes). The reader's caller takes them.
+    """
+
+    def __init__(self, raw: io.BufferedReader[Any], on_overlong: _OverlongHook) -> None:
+        self._raw = raw
         self._on_overlong = on_overlong
-        self.count = 0
-        self.bad_bytes = False
-        self.quoted: list[str] = []  # raw lines of the current record that hold a quote
+        self.given = 0
+        self.skipped = 0
+        self.marks: dict[int, tuple[str, bool]] = {}
+
+    @property
+    def count(self) -> int:
+        """Physical lines read so far."""
+        return self.given + self.skipped
 
     def __iter__(self) -> Iterator[str]:
-        readline = self._text.readline
-        while True:
-            line = readline(MAX_LINE_CHARS)
-            if not line:
-                return
-            self.count += 1
-            if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
-                while True:
-                    more = readline(MAX_LINE_CHARS)
-                    if not more or more.endswith(("\n", "\r")):
-                        break
-                self._on_overlong(self.count)
-                continue
-            if not line.isascii() and _SURROGATE.search(line):
-                self.bad_bytes = True
+        return chain.from_iterable(self._blocks())
+
+    def take(self, upto: int) -> tuple[list[str], bool]:
+        """The marks up to handed line ``upto``, forgotten once taken: (the lines with a quote, any bad bytes)."""
+        marks = self.marks
+        quoted: list[str] = []
+        bad = False
+        while marks:
+            number = next(iter(marks))
+            if number > upto:
+                break
+            line, undecodable = marks.pop(number)
+            bad = bad or undecodable
             if '"' in line:
-                self.quoted.append(line)
-            yield line
+                quoted.append(line)
+        return quoted, bad
+
+    def _blocks(self) -> Iterator[list[str]]:
+        decode = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode
+        read = self._raw.read1
+        carry = ""  # the start of a line whose end has not been read yet
+        dropping = False  # reading through an over-long line, up to its end
+        while True:
+            data = read(BLOCK_BYTES)
+            final = not data
+            text = carry + decode(data, final)
+            ascii_only = text.isascii()
+            quotes = '"' in text
+            bad = not ascii_only and _SURROGATE.search(text) is not None
+            lines = _split(text, ascii_only)
+            carry = ""
+            if dropping and lines:
+                head = lines[0]
+                ended = head.endswith("\n") or (head.endswith("\r") and (len(lines) > 1 or final))
+                if not ended and not final:  # the line goes on ("\r" at the very end may be followed by "\n")
+                    carry = "\r" if head.endswith("\r") else ""
+                    continue
+                del lines[0]
+                dropping = False
+                self._skip()
+            if dropping and final:
+                dropping = False
+                self._skip()
+            if not final and lines and not lines[-1].endswith("\n"):
+                carry = lines.pop()  # unfinished, or a "\r" the next block may finish with "\n"
+                size = len(carry)
+                if size > MAX_LINE_CHARS or (size == MAX_LINE_CHARS and not carry.endswith("\r")):
+                    dropping = True
+                    carry = "\r" if carry.endswith("\r") else ""
+            while lines:
+                limit = MAX_LINE_CHARS
+                at = None if max(map(len, lines)) < limit else next(
+                    (i for i, line in enumerate(lines)
+                     if len(line) > limit or (len(line) == limit and not line.endswith(("\n", "\r")))), None)
+                if at is None:
+                    yield self._hand(lines, quotes or bad)
+                    break
+                if at:
+                    yield self._hand(lines[:at], quotes or bad)
+                self._skip()
+                lines = lines[at + 1:]
+            if final:
+                return
+
+    def _hand(self, lines: list[str], marked: bool) -> list[str]:
+        if marked:
+            for number, line in enumerate(lines, self.given + 1):
+                undecodable = not line.isascii() and _SURROGATE.search(line) is not None
+                if undecodable or '"' in line:
+                    self.marks[number] = (line, undecodable)
+        self.given += len(lines)
+        return lines
+
+    def _skip(self) -> None:
+        self.skipped += 1
+        self._on_overlong(self.count)
+
+
+def _split(text: str, ascii_only: bool) -> list[str]:
+    """``text`` cut into lines where ``readline(newline="")`` cuts it: after \\r\\n, \\r or \\n only."""
+    if any(mark in text for mark in (_OTHER_BREAKS if ascii_only else _OTHER_BREAKS_WIDE)):
+        return _LINE.findall(text)  # str.splitlines would also cut at these
+    return text.splitlines(True)
 
 
 class _OverlongHook:
@@ -366,8 +532,11 @@ class _Validator:
 
     # -- streaming one member ---------------------------------------------------------------------------
 
-    def _stream(self, zf: zipfile.ZipFile, name: str) -> Iterator[tuple[int, list[str], _Lines]]:
-        """(first line, fields, line counter) of every record; records encoding, quoting and read problems."""
+    def _stream(self, zf: zipfile.ZipFile, name: str) -> Iterator[tuple[list[int], list[list[str]]]]:
+        """Every record, in batches of (first lines, fields); records encoding, quoting and read problems.
+
+        A run of blank lines comes as records with no fields, and only when a record follows it.
+        """
         r = self.r
         info = self.members[name]
         if info.flag_bits & 0x1:
@@ -392,53 +561,67 @@ class _Validator:
             except _READ_ERRORS as exc:
                 self._damaged(name, 0, exc)
                 return
-            text = io.TextIOWrapper(buffered, encoding="utf-8", errors="surrogateescape", newline="")
-            lines = _Lines(text, _OverlongHook(r, name))
+            lines = _Lines(buffered, _OverlongHook(r, name))
             reader = csv.reader(lines, strict=True)
+            marks = lines.marks
+            starts: list[int] = []
+            rows: list[list[str]] = []
             pending: tuple[int, str] | None = None
             blank_from, blanks = 0, 0  # a run of blank lines, judged only if a record follows it
+            start = 1  # the line the next record starts on
+            batch = 1  # the header comes alone: what follows it is judged knowing the column names
             while True:
-                start = lines.count + 1
-                if lines.quoted:
-                    lines.quoted.clear()
-                # lines.bad_bytes is False here: every branch below that can find it set clears it
                 try:
-                    row = next(reader)
-                except StopIteration:
+                    for row in reader:
+                        if not row or marks or blanks or pending is not None:  # the common case skips all this
+                            quoted, bad = lines.take(reader.line_num)
+                            if pending is not None:
+                                r.add("CSV-001", name, pending[1], pending[0])
+                                pending = None
+                            if not row:
+                                blank_from, blanks = (blank_from or start), blanks + 1
+                                start = reader.line_num + lines.skipped + 1
+                                continue
+                            for k in range(blanks):
+                                starts.append(blank_from + k)
+                                rows.append([])
+                            blank_from, blanks = 0, 0
+                            if quoted and _bare_quote("".join(quoted)):
+                                r.add("CSV-001", name, "has a quote inside a cell that is not quoted; RFC 4180 quotes "
+                                      "such a cell and doubles its quotes (\"\")", start)
+                            if bad:
+                                self._bad_bytes(name, start, row)
+                        starts.append(start)
+                        rows.append(row)
+                        start = reader.line_num + lines.skipped + 1
+                        if len(rows) >= batch:
+                            yield starts, rows
+                            starts, rows, batch = [], [], BATCH_ROWS
                     break
                 except csv.Error as exc:
+                    _quoted, bad = lines.take(reader.line_num)
                     if pending is not None:
                         r.add("CSV-001", name, pending[1], pending[0])
                     pending = (start, f"is not valid RFC 4180 CSV ({exc}): check the quotes on this record")
-                    if lines.bad_bytes:
+                    if bad:
                         r.add("ENC-001", name, "holds bytes that are not valid UTF-8", start)
-                        lines.bad_bytes = False
-                    continue
+                    start = reader.line_num + lines.skipped + 1
                 except _READ_ERRORS as exc:
                     self._damaged(name, lines.count, exc)
+                    if rows:
+                        yield starts, rows
                     return
-                if pending is not None:
-                    r.add("CSV-001", name, pending[1], pending[0])
-                    pending = None
-                if not row:
-                    blank_from, blanks = (blank_from or start), blanks + 1
-                    lines.bad_bytes = False
-                    continue
-                if blanks:
-                    for k in range(blanks):
-                        yield blank_from + k, [], lines
-                    blank_from, blanks = 0, 0
-                if lines.quoted and _bare_quote("".join(lines.quoted)):
-                    r.add("CSV-001", name, "has a quote inside a cell that is not quoted; RFC 4180 quotes such "
-                          "a cell and doubles its quotes (\"\")", start)
-                if lines.bad_bytes:
-                    self._bad_bytes(name, start, row)
-                    lines.bad_bytes = False
-                yield start, row, lines
+            if rows:
+                yield starts, rows
             if pending is not None and not (truncated and pending[1].find("unexpected end of data") >= 0):
                 r.add("CSV-001", name, pending[1], pending[0])
         if truncated:
             self.incomplete.add(name)
+
+    def _records(self, zf: zipfile.ZipFile, name: str) -> Iterator[tuple[int, list[str]]]:
+        """(first line, fields) of every record, one at a time."""
+        for starts, rows in self._stream(zf, name):
+            yield from zip(starts, rows, strict=True)
 
     def _damaged(self, name: str, line: int, exc: BaseException) -> None:
         where = f"after line {line}" if line else "at its start"
@@ -468,7 +651,7 @@ class _Validator:
         props: dict[str, tuple[str, int]] = {}
         header: list[str] | None = None
         width = 2
-        for line, row, _lines in self._stream(zf, MANIFEST):
+        for line, row in self._records(zf, MANIFEST):
             if header is None:
                 header = row
                 width = len(row)
@@ -562,22 +745,22 @@ class _Validator:
         mode = r.modes.get(spec.name)
         state = _FileState(spec, mode if mode in ("bulk", "delta") else None)
         self.states[spec.stem] = state
-        rows = self._stream(zf, spec.name)
-        first = next(rows, None)
+        batches = self._stream(zf, spec.name)
+        first = next(batches, None)
         r.examine("HDR-001")
         if first is None:
             if spec.name not in self.incomplete:
                 r.add("HDR-001", spec.name, "is empty: it has no header row", 1)
                 state.complete = True
             return
-        line, header, _lines = first
+        line, header = first[0][0], first[1][0]
         self._header_of[spec.name] = dict(enumerate(header))
         self._check_header(spec, header, line)
         index: dict[str, int] = {}
         for i, name in enumerate(header):
             index.setdefault(name, i)
         state.has_ids = "sourcedId" in index
-        self._rows(spec, state, index, len(header), rows)
+        self._rows(spec, state, index, len(header), chain([(first[0][1:], first[1][1:])], batches))
         state.complete = spec.name not in self.incomplete
         if spec.stem not in schema.reference_targets(self.version):
             state.ids = set()
@@ -602,15 +785,36 @@ class _Validator:
                       "binding's columns and are named metadata.<name>", line, i + 1)
 
     def _rows(self, spec: FileSpec, state: _FileState, index: dict[str, int], width: int,
-              rows: Iterator[tuple[int, list[str], _Lines]]) -> None:
+              batches: Iterator[tuple[list[int], list[list[str]]]]) -> None:
         r = self.r
-        add = r.add
-        file = spec.name
+        plan = self._plan(spec, state, index, width)
+        totals = [0] * len(_COUNTED)
+        for starts, rows in batches:
+            counts = self._clean(plan, starts, rows) if plan.fast else None
+            if counts is None:
+                counts = self._judge(plan, starts, rows)
+            for i, n in enumerate(counts):
+                totals[i] += n
+        n_rows, *_ = totals
+        file, ids, deferred = plan.file, plan.ids, plan.deferred
+        state.complete = file not in self.incomplete
+        if plan.self_refs and state.complete:
+            for line, column, name, item in deferred:
+                if item not in ids:
+                    r.add("REF-001", file, f"names a sourcedId that is not in {file}", line, column, name)
+        elif deferred:
+            totals[_COUNTED.index("REF-001")] -= len(deferred)
+        r.rows_read[file] += n_rows
+        for rule, n in zip(_COUNTED, totals, strict=True):
+            if rule:
+                r.examine(rule, n)
+        if plan.mode == "bulk":
+            r.examine("REC-001", n_rows)
+        elif plan.mode == "delta":
+            r.examine("REC-002", n_rows)
+
+    def _plan(self, spec: FileSpec, state: _FileState, index: dict[str, int], width: int) -> _Plan:
         mode = state.mode
-        ids = state.ids
-        id_at = index.get("sourcedId")
-        status_at = index.get("status")
-        modified_at = index.get("dateLastModified")
         # optional free-text columns have nothing to check: leave them out of the per-row loop
         checked = [(index[c.name], c) for c in spec.columns
                    if c.name in index and c.name not in ("status", "dateLastModified")
@@ -618,18 +822,103 @@ class _Validator:
         targets = {c.target: self.states.get(c.target) for _, c in checked if c.target}
         resolvable = {t: (s is not None and s.resolvable) for t, s in targets.items() if t != spec.stem}
         self_refs = spec.stem in targets and mode == "bulk"
-        # per column, what the loop below needs, looked up once: (position, column, kind, required, the ids a
+        # per column, what the loops need, looked up once: (position, column, kind, required, the ids a
         # reference must be among when they can be known)
         columns = [(at, c, c.kind, c.required,
                     self.states[c.target].ids if c.target and c.target != spec.stem and resolvable.get(c.target)
                     else None)
                    for at, c in checked]
-        required_per_row = sum(1 for _, c in checked if c.required)
+        return _Plan(
+            file=spec.name, stem=spec.stem, mode=mode, width=width, ids=state.ids, id_at=index.get("sourcedId"),
+            status_at=index.get("status"), modified_at=index.get("dateLastModified"), columns=columns,
+            required_per_row=sum(1 for _, c in checked if c.required), self_refs=self_refs,
+            compact=spec.stem not in schema.reference_targets(self.version),  # its ids meet only each other
+            fast=mode != "delta",
+            allowed={c.name: frozenset(c.values) for _, c in checked if c.kind in ("enum", "enums")})
+
+    @staticmethod
+    def _clean(plan: _Plan, starts: list[int], rows: list[list[str]]) -> tuple[int, ...] | None:
+        """The counts of a batch with nothing wrong in it (its ids added), or None: judge it row by row.
+
+        Decides a column at a time with whole-list operations. Says "clean" only when the row-by-row
+        judgement (``_judge``) would find nothing; anything else, even a case that turns out fine, goes to it.
+        A reference into the file itself that is not resolved yet is deferred exactly as ``_judge`` defers it.
+        """
+        n = len(rows)
+        if not n:
+            return 0, 0, 0, 0, 0, 0, 0, 0, 0
+        if len(lengths := set(map(len, rows))) != 1 or plan.width not in lengths:
+            return None
+        for at in (plan.status_at, plan.modified_at):  # a bulk file (or one of no stated mode) leaves them blank
+            if at is not None and any([row[at] for row in rows]):
+                return None
+        n_ids = n_sourced = n_refs = n_enums = n_dates = n_bools = 0
+        keys: list[str | int] | None = None
+        own: list[tuple[int, Column]] = []  # references into this same file
+        for at, col, kind, required, target_ids in plan.columns:
+            values = [row[at] for row in rows]
+            if "" in values:
+                if required:
+                    return None
+                values = [value for value in values if value]
+                if not values:
+                    continue
+            if kind == "text" or kind == "list":
+                continue
+            if kind == "id":
+                keys = _sourced_ids(values, plan.compact)
+                if keys is None or not plan.ids.isdisjoint(keys):
+                    return None
+                n_ids += len(keys)
+                n_sourced += len(keys)
+                continue
+            items = ",".join(values).split(",") if kind in ("refs", "enums") else values
+            if kind == "ref" or kind == "refs":
+                if "" in items or not _all_guids(items):
+                    return None
+                n_ids += len(items)
+                if target_ids is not None:
+                    if not target_ids.issuperset(items):
+                        return None
+                    n_refs += len(items)
+                elif plan.self_refs and col.target == plan.stem:
+                    own.append((at, col))
+                    n_refs += len(items)
+            elif kind == "enum" or kind == "enums":
+                if not plan.allowed[col.name].issuperset(items):
+                    return None
+                n_enums += len(items)
+            elif kind == "date" or kind == "year" or kind == "date_or_datetime":
+                test = _YEAR.fullmatch if kind == "year" else _is_date if kind == "date" else _is_date_or_datetime
+                if not all(map(test, set(values))):
+                    return None
+                n_dates += len(values)
+            elif kind == "bool":
+                if not _BOOLS.issuperset(values):
+                    return None
+                n_bools += len(values)
+        if keys is not None:
+            ids = plan.ids
+            before = len(ids)
+            ids.update(keys)
+            if len(ids) - before != len(keys):  # an id repeats within the batch: none of them was there before
+                ids.difference_update(keys)
+                return None
+        if own:
+            _defer(plan, own, starts, rows, keys or [])
+        return n, n * plan.required_per_row, n_sourced, n_ids, n_refs, n_enums, n_dates, n_bools, 0
+
+    def _judge(self, plan: _Plan, starts: list[int], rows: list[list[str]]) -> tuple[int, ...]:
+        """Judge a batch row by row, cell by cell, in file order; the counts of what was examined."""
+        add = self.r.add
+        file, mode, ids, width, columns = plan.file, plan.mode, plan.ids, plan.width, plan.columns
+        id_at, status_at, modified_at = plan.id_at, plan.status_at, plan.modified_at
+        required_per_row, compact, self_refs, deferred = plan.required_per_row, plan.compact, plan.self_refs, \
+            plan.deferred
+        stem = plan.stem
         guid = _GUID.fullmatch
-        compact = spec.stem not in schema.reference_targets(self.version)  # its ids meet only each other
-        deferred: list[tuple[int, int, str, str]] = []
         n_rows = n_required = n_sourced = n_ids = n_refs = n_enums = n_dates = n_bools = n_datetimes = 0
-        for line, row, _lines in rows:
+        for line, row in zip(starts, rows, strict=True):
             if len(row) != width:
                 self._width(file, line, row, width)
                 if id_at is not None and id_at < len(row) and row[id_at]:
@@ -698,7 +987,7 @@ class _Validator:
                             if item not in target_ids:
                                 add("REF-001", file, f"names a sourcedId that is not in {col.target}.csv", line,
                                     at + 1, col.name)
-                        elif self_refs and col.target == spec.stem:
+                        elif self_refs and col.target == stem:
                             n_refs += 1
                             if item not in ids:
                                 deferred.append((line, at + 1, col.name, item))
@@ -725,22 +1014,32 @@ class _Validator:
                     if value != "true" and value != "false":
                         add("FMT-004", file, f"{col.name} is{_shown(col, value)}, expected true or false "
                             "(lower case)", line, at + 1, col.name)
-        state.complete = file not in self.incomplete
-        if self_refs and state.complete:
-            for line, column, name, item in deferred:
-                if item not in ids:
-                    add("REF-001", file, f"names a sourcedId that is not in {file}", line, column, name)
-        elif deferred:
-            n_refs -= len(deferred)
-        r.rows_read[file] += n_rows
-        counts = {"REC-003": n_required, "ID-001": n_ids, "ID-002": n_sourced, "REF-001": n_refs, "FMT-001": n_enums,
-                  "FMT-002": n_dates, "FMT-004": n_bools, "FMT-003": n_datetimes}
-        for rule, n in counts.items():
-            r.examine(rule, n)
-        if mode == "bulk":
-            r.examine("REC-001", n_rows)
-        elif mode == "delta":
-            r.examine("REC-002", n_rows)
+        return n_rows, n_required, n_sourced, n_ids, n_refs, n_enums, n_dates, n_bools, n_datetimes
+
+
+def _defer(plan: _Plan, own: list[tuple[int, Column]], starts: list[int], rows: list[list[str]],
+           keys: list[str | int]) -> None:
+    """Defer, as ``_judge`` does, the references into the file itself of a clean batch whose ids were just added.
+
+    ``_judge`` adds a row's id before it reads the row's references: an item is deferred when it is not
+    the id of an earlier batch, of an earlier row of this batch, or of its own row.
+    """
+    ids = plan.ids
+    row_of: dict[str | int, int] | None = None
+    deferred: list[tuple[int, int, str, str]] = []
+    for at, col in own:
+        for i, value in enumerate([row[at] for row in rows]):
+            if not value:
+                continue
+            for item in value.split(",") if col.kind == "refs" else (value,):
+                if item in ids:
+                    if row_of is None:
+                        row_of = {key: k for k, key in enumerate(keys)}
+                    if row_of.get(item, -1) <= i:
+                        continue
+                deferred.append((starts[i], at + 1, col.name, item))
+    deferred.sort(key=lambda entry: (entry[0], entry[1]))  # file order, as _judge finds them (the sort is stable)
+    plan.deferred.extend(deferred)
 
 
 def _size(n: int) -> str:
