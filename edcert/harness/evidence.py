@@ -12,7 +12,7 @@ import itertools
 import re
 import shlex
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -88,27 +88,36 @@ class Exchange(BaseModel):
     elapsed_ms: float = 0.0
     error: str | None = None
 
-    # The response body's excerpt, not yet redacted (see Recorder.record): redacted once, when first read or
-    # written. Private attributes are never serialised; every way out (reading the field, model_dump and
-    # model_dump_json, the scorecard through plugin._result) goes through seal() first.
-    _unredacted_body: tuple[Redactor, bytes, int] | None = PrivateAttr(default=None)
+    # What is not redacted yet (see Recorder.record): the URL, both sets of headers and the response body's
+    # excerpt, as recorded, and the redactor that will redact them once, when one of them is first read or
+    # written. Private attributes are never serialised; every way out (reading a field, model_dump and
+    # model_dump_json, pickling, the scorecard through plugin._result) goes through seal() first.
+    _pending: tuple[Redactor, dict[str, Any]] | None = PrivateAttr(default=None)
+    # (method, URL as requested): how plugin._result orders a check's exchanges without redacting them all
+    _order: tuple[str, str] | None = PrivateAttr(default=None)
 
     def seal(self) -> Exchange:
-        """Redact what was left for later (the response body's excerpt); done once. Returns the exchange."""
-        pending = self._unredacted_body
+        """Redact what was left for later; done once. Returns the exchange."""
+        pending = self._pending
         if pending is not None:
-            redactor, raw, total = pending
+            redactor, raw = pending
             fields = self.__dict__
-            redacted = {**fields, "response_body": redactor.body(raw, total=total)}
+            redacted = {**fields}
+            for name, value in raw.items():
+                redacted[name] = _LAZY[name](redactor, value)
             fields.clear()  # refilled in the fields' declared order, so the JSON reads as it always did
             fields.update((name, redacted[name]) for name in type(self).model_fields if name in redacted)
-            self._unredacted_body = None
+            self._pending = None
         return self
 
+    def order_key(self) -> tuple[str, str]:
+        """(method, URL): a stable order of a check's exchanges that leaves them unredacted until one is shown."""
+        return self._order if self._order is not None else (self.method, self.url)
+
     def __getattr__(self, name: str) -> Any:
-        # reached only for what is not in the instance's __dict__: the body while it waits for redaction
-        if name == "response_body" and self.__pydantic_private__ and self._unredacted_body is not None:
-            return self.seal().__dict__["response_body"]
+        # reached only for what is not in the instance's __dict__: the fields while they wait for redaction
+        if name in _LAZY and self.__pydantic_private__ and self._pending is not None:
+            return self.seal().__dict__[name]
         return super().__getattr__(name)  # type: ignore[misc]  # pydantic's (private attributes)
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
@@ -117,8 +126,18 @@ class Exchange(BaseModel):
     def model_dump_json(self, **kwargs: Any) -> str:
         return super(Exchange, self.seal()).model_dump_json(**kwargs)
 
-    def __getstate__(self) -> dict[Any, Any]:  # pickled: never with the unredacted excerpt
-        return super(Exchange, self.seal()).__getstate__()
+    def __iter__(self) -> Any:  # dict(exchange), and pydantic's repr: every field, redacted
+        return super(Exchange, self.seal()).__iter__()
+
+    def __repr_args__(self) -> Any:
+        return super(Exchange, self.seal()).__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:  # pickled: redacted, without the URL as requested
+        state = super(Exchange, self.seal()).__getstate__()
+        private = state.get("__pydantic_private__")
+        if private:
+            state["__pydantic_private__"] = {**private, "_order": None}
+        return state
 
     def repro(self) -> str:
         """A curl command that repeats the request, secrets as environment placeholders."""
@@ -214,6 +233,20 @@ class Redactor:
         return text
 
 
+def _excerpt(redactor: Redactor, body: tuple[bytes, int]) -> str:
+    raw, total = body
+    return redactor.body(raw, total=total)
+
+
+# the fields a recorded exchange is given (as when they were validated on the way in)
+_RECORDED = {"id", "method", "url", "request_headers", "request_body", "status", "response_headers", "response_bytes",
+             "elapsed_ms", "error"}
+# how each field left for later is redacted (Exchange.seal)
+_LAZY: dict[str, Callable[[Redactor, Any], Any]] = {
+    "url": Redactor.url, "request_headers": Redactor.headers, "response_headers": Redactor.headers,
+    "response_body": _excerpt,
+}
+
 _current_check: contextvars.ContextVar[list[Exchange] | None] = contextvars.ContextVar(
     "edcert_current_check", default=None
 )
@@ -253,24 +286,28 @@ class Recorder:
             ident = next(self._ids)
             self.count += 1
             self.sent.append((method, url, fingerprint))
-        exchange = Exchange(
+        # Redacting costs more than everything else edcert does with a page (its URL, headers and excerpt:
+        # 0.4 ms of CPU a request, measured), and nearly every exchange of a run (the pages of the
+        # collections) never reaches a report. So the exchange keeps them as recorded and redacts them when
+        # one is first read or written (Exchange.seal); the redactor then knows every credential this one
+        # knows, and perhaps more. The fields below are plain values edcert made: no validation needed.
+        raw: dict[str, Any] = {"url": url, "request_headers": request_headers, "response_headers": response_headers}
+        if response_body is not None:
+            raw["response_body"] = (response_body[: BODY_EXCERPT_CHARS * 2], len(response_body))
+        exchange = Exchange.model_construct(
+            _RECORDED,
             id=ident,
             method=method,
-            url=r.url(url),
-            request_headers=r.headers(request_headers),
             request_body=r.body(request_body) if request_body else None,
             status=status,
-            response_headers=r.headers(response_headers),
             response_bytes=len(response_body or b""),
             elapsed_ms=round(elapsed_ms, 2),
             error=r.text(error) if error else None,
         )
-        if response_body is not None:
-            # Redacting a page's excerpt costs half of decoding the page, and nearly every exchange of a run
-            # (the pages of the collections) never reaches a report: the excerpt waits, redacted when read.
-            # The redactor then knows every credential this one knew, and perhaps more.
-            exchange._unredacted_body = (r, response_body[: BODY_EXCERPT_CHARS * 2], len(response_body))
-            del exchange.__dict__["response_body"]
+        for name in raw:  # absent from the instance until sealed: reading one goes through __getattr__
+            exchange.__dict__.pop(name, None)
+        exchange._pending = (r, raw)
+        exchange._order = (method, url)
         bucket = _current_check.get()
         if bucket is not None:
             bucket.append(exchange)

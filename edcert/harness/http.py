@@ -233,7 +233,7 @@ class VendorTransport(httpx.BaseTransport):
         if request.method == "POST" and _bare(request.url) in self.token_urls:
             return
         raise WriteRefused(
-            f"edcert refused to send {request.method} {request.url.copy_with(query=None)}: the vendor "
+            f"edcert refused to send {_where(request)}: the vendor "
             "configuration does not set allow_writes = true (certification runs are read-only)"
         )
 
@@ -244,7 +244,7 @@ class VendorTransport(httpx.BaseTransport):
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
             raise BudgetExhausted(
-                f"edcert sent no {request.method} {request.url.copy_with(query=None)}: the run's time budget "
+                f"edcert sent no {_where(request)}: the run's time budget "
                 f"(run_budget = {self.run_budget:g} s) is spent"
             )
         if self.rate_limit:
@@ -260,12 +260,11 @@ class VendorTransport(httpx.BaseTransport):
             limit = remaining if limit is None else min(limit, remaining)
         ends = None if limit is None else self._clock() + limit
         self.requests_sent += 1
-        where = f"{request.method} {request.url.copy_with(query=None)}"
         try:
             response = self.inner.handle_request(request)
         except httpx.TimeoutException as exc:
             exchange = self._record(request, body, None, None, started, f"timeout: {type(exc).__name__}")
-            raise VendorTimeout(f"{where} did not answer in time", exchanges=[exchange]) from exc
+            raise VendorTimeout(f"{_where(request)} did not answer in time", exchanges=[exchange]) from exc
         except httpx.TransportError as exc:
             exchange = self._record(request, body, None, None, started, f"{type(exc).__name__}: {exc}")
             host = f"{request.url.scheme}://{request.url.netloc.decode()}"
@@ -277,7 +276,7 @@ class VendorTransport(httpx.BaseTransport):
                 raise VendorUnreachable(f"cannot reach {host} ({type(exc).__name__})",
                                         exchanges=[exchange]) from exc
             raise VendorBrokeConnection(
-                f"{where}: the vendor broke the connection before answering ({type(exc).__name__})",
+                f"{_where(request)}: the vendor broke the connection before answering ({type(exc).__name__})",
                 expected="a complete HTTP answer", received=f"{type(exc).__name__}", exchanges=[exchange],
             ) from exc
         try:
@@ -288,11 +287,12 @@ class VendorTransport(httpx.BaseTransport):
             raise
         except httpx.TimeoutException as exc:
             exchange = self._record(request, body, response, None, started, f"timeout: {type(exc).__name__}")
-            raise VendorTimeout(f"{where} did not finish its answer in time", exchanges=[exchange]) from exc
+            raise VendorTimeout(f"{_where(request)} did not finish its answer in time", exchanges=[exchange]) from exc
         except httpx.TransportError as exc:
             exchange = self._record(request, body, response, None, started, f"{type(exc).__name__}: {exc}")
             raise VendorBrokeConnection(
-                f"{where}: the vendor broke the connection in the middle of its answer ({type(exc).__name__})",
+                f"{_where(request)}: the vendor broke the connection in the middle of its answer "
+                f"({type(exc).__name__})",
                 expected="a complete body", received="an incomplete body", exchanges=[exchange],
             ) from exc
         result = httpx.Response(
@@ -314,14 +314,14 @@ class VendorTransport(httpx.BaseTransport):
             for chunk in _decoded(response):
                 if ends is not None and self._clock() > ends:
                     raise VendorTimeout(
-                        f"{request.method} {request.url.copy_with(query=None)} did not finish its answer within "
+                        f"{_where(request)} did not finish its answer within "
                         f"{limit:g} s (edcert stopped reading after {size} bytes)",
                         expected=f"a whole answer within {limit:g} s", received=f"{size} bytes in {limit:g} s",
                     )
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise ResponseTooLarge(
-                        f"{request.method} {request.url.copy_with(query=None)} sent more than "
+                        f"{_where(request)} sent more than "
                         f"{self.max_response_bytes} bytes; edcert stopped reading",
                         expected=f"at most {self.max_response_bytes} bytes",
                         received=f"more than {self.max_response_bytes} bytes",
@@ -336,10 +336,11 @@ class VendorTransport(httpx.BaseTransport):
         return self.recorder.record(
             method=request.method,
             url=str(request.url),
-            request_headers=dict(request.headers),
+            # items(): what dict(headers) gives (repeated names joined by ", "), without a scan per name
+            request_headers=dict(request.headers.items()),
             request_body=body or None,
             status=None if response is None else response.status_code,
-            response_headers={} if response is None else dict(response.headers),
+            response_headers={} if response is None else dict(response.headers.items()),
             response_body=content,
             elapsed_ms=(time.perf_counter() - started) * 1000,
             error=error,
@@ -386,6 +387,11 @@ def _decoded(response: httpx.Response) -> Iterator[bytes]:
                       expected=f"a valid {encoding} stream", received="bytes that do not decompress") from None
     if tail:
         yield tail
+
+
+def _where(request: httpx.Request) -> str:
+    """``GET https://host/path``: the request named in a message (its query left out; it may hold a secret)."""
+    return f"{request.method} {request.url.copy_with(query=None)}"
 
 
 def _bare(url: httpx.URL) -> str:
