@@ -795,7 +795,7 @@ class _Validator:
                 counts = self._judge(plan, starts, rows)
             for i, n in enumerate(counts):
                 totals[i] += n
-        n_rows, *_ = totals
+        n_rows = totals[0]
         file, ids, deferred = plan.file, plan.ids, plan.deferred
         state.complete = file not in self.incomplete
         if plan.self_refs and state.complete:
@@ -874,7 +874,7 @@ class _Validator:
                 continue
             items = ",".join(values).split(",") if kind in ("refs", "enums") else values
             if kind == "ref" or kind == "refs":
-                if "" in items or not _all_guids(items):
+                if not _all_guids(items):  # an empty item fails it too
                     return None
                 n_ids += len(items)
                 if target_ids is not None:
