@@ -110,6 +110,20 @@ class Exchange(BaseModel):
             self._pending = None
         return self
 
+    def response_header(self, name: str) -> str | None:
+        """One response header (any case), redacted on its own: the rest of the exchange waits.
+
+        Reading ``response_headers`` redacts the whole exchange, its body's excerpt the dearest part; a check
+        that reads one header of every page of a run (OR12-SEC-003, the Content-Type) would redact them all.
+        """
+        lname = name.lower()
+        pending = self._pending
+        headers: dict[str, str] = pending[1]["response_headers"] if pending is not None else self.response_headers
+        for key, value in headers.items():
+            if key.lower() == lname:
+                return pending[0].headers({key: value})[key] if pending is not None else value
+        return None
+
     def order_key(self) -> tuple[str, str]:
         """(method, URL): a stable order of a check's exchanges that leaves them unredacted until one is shown."""
         return self._order if self._order is not None else (self.method, self.url)

@@ -434,6 +434,21 @@ def _without_encoding(headers: httpx.Headers) -> httpx.Headers:
     return out
 
 
+class _Cookies(httpx.Cookies):
+    """httpx's cookie jar, which leaves alone an answer that sets no cookie.
+
+    httpx hands every answer to the standard library's ``CookieJar.extract_cookies`` (through urllib
+    request and response wrappers it builds for the purpose): about 0.2 ms of CPU a request, measured, a
+    fifth of what edcert's client spends on a page. An answer without ``Set-Cookie`` (or ``Set-Cookie2``) adds
+    nothing to the jar, so it is not handed over; one with it is, as before.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
 class VendorClient:
     """An httpx client for one vendor service: auth, limits, evidence.
 
@@ -462,6 +477,9 @@ class VendorClient:
             transport=self.transport, auth=auth, timeout=timeout, follow_redirects=False, trust_env=False,
             headers={"Accept": "application/json", "Accept-Encoding": "gzip, deflate", "User-Agent": "edcert"},
         )
+        # httpx copies any jar given to it into a plain Cookies: the jar is set where the client keeps it
+        if isinstance(getattr(self._client, "_cookies", None), httpx.Cookies):
+            self._client._cookies = _Cookies()
 
     def request(self, method: str, url: str, *, params: object = None, headers: dict[str, str] | None = None,
                 data: dict[str, str] | None = None, content: bytes | None = None,

@@ -76,6 +76,21 @@ def test_ordering_exchanges_redacts_none_of_them() -> None:
     assert CANARY_SECRET not in first.url and STUDENT["givenName"] not in first.url
 
 
+def test_one_response_header_is_read_redacted_and_the_rest_waits() -> None:
+    """OR12-SEC-003 reads the Content-Type of every page of a run: one header, not the whole exchange."""
+    recorder, exchange = recorded()
+    recorder.redactor.add_secret(LATE_TOKEN)
+    assert exchange.response_header("Content-Type") == "application/json"
+    assert exchange.response_header("SET-COOKIE") == "[redacted]"
+    assert exchange.response_header("x-request-note") == "for [redacted]"
+    assert exchange.response_header("x-absent") is None
+    assert exchange._pending is not None and "response_body" not in exchange.__dict__  # nothing else redacted
+    # the same answers once the exchange is sealed
+    assert exchange.seal()._pending is None
+    assert [exchange.response_header(n) for n in ("content-type", "Set-Cookie", "X-Request-Note", "x-absent")] == [
+        "application/json", "[redacted]", "for [redacted]", None]
+
+
 def test_a_pickled_or_copied_exchange_carries_only_what_was_redacted() -> None:
     recorder, exchange = recorded()
     recorder.redactor.add_secret(LATE_TOKEN)

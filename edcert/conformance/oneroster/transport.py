@@ -111,7 +111,7 @@ def _is_json(content_type: str) -> bool:
 
 
 def _content_type(exchange: Exchange) -> str:
-    return next((v for k, v in exchange.response_headers.items() if k.lower() == "content-type"), "")
+    return exchange.response_header("content-type") or ""
 
 
 @check(
