@@ -1,10 +1,11 @@
-"""The nested checks' expectations, built from per-parent groups once per run, equal a plain scan of the data.
+"""The parents each nested check asks about, and what their answers must hold, equal a plain scan of the data.
 
-`integrity.py` builds what each nested answer must and may hold from enrollments grouped once per run (fast on
-a large district). The reference here is the obvious scan of every enrollment per check (what the module did
-before), written out again: both must agree on every parent, on rosters full of edge cases (inactive users,
-classes and enrollments, repeated sourcedIds, broken references, empty sourcedIds, unknown classes, users
-without the role).
+`integrity.py` builds what a nested answer must and may hold from enrollments grouped once per run, and works it
+out only for the parents it may choose (fast on a large district). The reference here is the obvious scan of
+every enrollment per check (what the module did before), written out again, with the choice made on it: both
+must choose the same parents in the same order, with the same expectations, on rosters full of edge cases
+(inactive users, classes and enrollments, repeated sourcedIds and enrollments, broken references, empty
+sourcedIds, unknown classes, users without the role).
 """
 from __future__ import annotations
 
@@ -127,15 +128,63 @@ CASES = [
 ]
 
 
+def chosen(expected: dict[str, Expected], limit: int) -> list[str]:
+    """The parents a nested check asks about: those requiring the most members, ties by sourcedId."""
+    return sorted((p for p, e in expected.items() if e.required), key=lambda p: (-len(expected[p].required), p))[:limit]
+
+
 @pytest.mark.parametrize("seed", range(40))
 @pytest.mark.parametrize(("check_id", "reference"), CASES, ids=[c[0] for c in CASES])
 def test_grouped_expectations_equal_a_plain_scan(check_id: str, reference: Any, seed: int) -> None:
     route = next(r for r in integrity.NESTED_ROUTES if r.check_id == check_id)
-    flat = Flat(FakeSession(roster(seed)))  # type: ignore[arg-type]
-    built = route.build(flat)
-    want = reference(flat)
+    want = reference(Flat(FakeSession(roster(seed))))  # type: ignore[arg-type]
     assert want, "the generated roster gives this route something to expect"
-    # a parent that requires no member is never sampled: a builder may leave it out
-    assert {k: (v.required, v.allowed) for k, v in built.items() if v.required} == \
-        {k: (v.required, v.allowed) for k, v in want.items() if v.required}
+    # the builder chooses the same parents, in the same order, with the same expectations; with a limit
+    # above the number of parents, that is every parent that requires a member
+    for limit in (1, 2, integrity.MAX_PARENTS, 1000):
+        built = route.build(Flat(FakeSession(roster(seed))), limit)  # type: ignore[arg-type]
+        assert list(built) == chosen(want, limit)
+        assert {k: (v.required, v.allowed) for k, v in built.items()} == \
+            {k: (want[k].required, want[k].allowed) for k in chosen(want, limit)}
     assert any(v.required != v.allowed for v in want.values()) or check_id in ("OR12-NEST-009", "OR12-NEST-010")
+
+
+def test_the_parents_with_most_rows_are_not_always_the_ones_chosen() -> None:
+    """Rows bound what a parent requires; repeated, inactive and other-role rows make the bound loose."""
+    users = [{"sourcedId": u, "status": "active", "roles": [{"role": "student", "org": ref("s0")}]}
+             for u in ("u1", "u2", "u3", "u4")]
+    classes = [{"sourcedId": c, "status": "active"} for c in ("cA", "cB", "cC", "cD")]
+    rows = [("cA", "u1", "active"), ("cA", "u1", "active"), ("cA", "u1", "active"), ("cA", "u1", "active"),
+            ("cA", "u4", "tobedeleted"), ("cB", "u1", "active"), ("cB", "u2", "active"), ("cC", "u3", "active"),
+            ("cC", "u2", "active"), ("cD", "u4", "tobedeleted")]
+    enrollments = [{"sourcedId": f"e{i}", "status": status, "role": "student", "class": ref(c), "user": ref(u)}
+                   for i, (c, u, status) in enumerate(rows)]
+    data = {"orgs": [], "classes": classes, "users": users, "enrollments": enrollments}
+    by_class = next(r for r in integrity.NESTED_ROUTES if r.check_id == "OR12-NEST-001").build
+    # cA has the most rows (five) but one student it requires; cD requires none
+    assert list(by_class(Flat(FakeSession(data)), 3)) == ["cB", "cC", "cA"]  # type: ignore[arg-type]
+    assert list(by_class(Flat(FakeSession(data)), 1)) == ["cB"]  # type: ignore[arg-type]
+    by_user = next(r for r in integrity.NESTED_ROUTES if r.check_id == "OR12-NEST-004").build
+    chosen_users = by_user(Flat(FakeSession(data)), 4)  # type: ignore[arg-type]
+    assert list(chosen_users) == ["u1", "u2", "u3"]  # u4: enrolled only as tobedeleted
+    assert chosen_users["u1"].required == {"cA", "cB"}
+
+
+def test_only_the_parents_that_can_still_be_chosen_are_worked_out() -> None:
+    """The point of the row bound: on 100 parents, a check asking about three works out three (or a few more)."""
+    groups = {f"p{n:03}": [(f"m{i}", "student", True) for i in range(n)] for n in range(1, 101)}
+    flat = Flat(FakeSession({}))  # type: ignore[arg-type]
+    order = integrity._by_rows(flat, "test.order", groups)
+    assert order[:3] == ["p100", "p099", "p098"] and order[-1] == "p001"
+    asked: list[str] = []
+
+    def expect(parent: str, rows: list[Any]) -> Expected:
+        asked.append(parent)
+        # p100 is not eligible; p099 requires only half its rows
+        if parent == "p100":
+            return Expected()
+        members = {m for m, _, _ in rows}
+        return Expected(required=set(sorted(members)[:49]) if parent == "p099" else members, allowed=members)
+
+    assert list(integrity._most_required(groups, order, 3, expect)) == ["p098", "p097", "p096"]
+    assert asked == ["p100", "p099", "p098", "p097", "p096"]  # p095 ranks after p096: nothing later is asked
