@@ -283,3 +283,22 @@ def test_expected_users_name_known_payloads_and_claims_only() -> None:
         lti_config("http://127.0.0.1:1", expected_users={"teacher": {"email": "a@b.example"}})
     with pytest.raises(ConfigError, match="expected_users"):
         lti_config("http://127.0.0.1:1", expected_users={"full": {"phone": "555"}})
+
+
+def test_a_login_before_the_tool_endpoints_know_their_address_redirects_to_where_it_came() -> None:
+    """The endpoints listen an instant before they are told their address; a login then must still name /launch."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from joserfc.jwk import RSAKey
+
+    from edcert.conformance.lti_platform._tool import ToolEndpoints
+
+    tool = ToolEndpoints(RSAKey.generate_key(2048, private=True), "client-1", "http://127.0.0.1:9/auth")
+    with SandboxServer(tool.app()) as server:
+        early = httpx.get(f"{server.base_url}/login", params={"login_hint": "u1"})  # tool_url not set yet
+        tool.tool_url = server.base_url
+        later = httpx.get(f"{server.base_url}/login", params={"login_hint": "u1"})
+    for answer in (early, later):
+        assert answer.status_code == 302
+        redirect = parse_qs(urlsplit(answer.headers["location"]).query)["redirect_uri"]
+        assert redirect == [f"{server.base_url}/launch"]

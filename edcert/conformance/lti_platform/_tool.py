@@ -72,8 +72,11 @@ class ToolEndpoints:
         with self._changed:
             self.logins.append(LoginArrival(request.method, params, state, nonce, time.time()))
             self._changed.notify_all()
+        # the endpoints listen a moment before they are told their address (a configured port can be reached at
+        # once, by a person's click in the platform): meanwhile it is the address the login came to
+        tool_url = self.tool_url or str(request.base_url).rstrip("/")
         query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
-                 "client_id": params.get("client_id") or self.client_id, "redirect_uri": f"{self.tool_url}/launch",
+                 "client_id": params.get("client_id") or self.client_id, "redirect_uri": f"{tool_url}/launch",
                  "login_hint": params.get("login_hint", ""), "nonce": nonce, "state": state}
         if "lti_message_hint" in params:
             query["lti_message_hint"] = params["lti_message_hint"]
