@@ -22,7 +22,7 @@ import httpx
 from bench._support import Timer, cpu_seconds, ratio, sandbox_process, save
 from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, SCOPE_CORE, SCOPE_DEMOGRAPHICS, SCOPE_ROSTER
 from edcert.harness.config import VendorConfig, parse_config
-from edcert.harness.runner import run
+from edcert.harness.runner import RUN_SWITCH_INTERVAL_S, run, switch_interval
 from edcert.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from edcert.sandbox.vendor import SECRET_ENV, sandbox_vendor_data
 
@@ -122,6 +122,7 @@ def measure(size: str, latency_ms: int = 0, repeats: int = REPEATS) -> dict[str,
     """
     edcert: list[dict[str, float]] = []
     floors: list[dict[str, Any]] = []
+    tuned: list[dict[str, Any]] = []
     with sandbox_process(size, latency_ms=latency_ms) as (base_url, pid):
         config = rostering_config(base_url)
         for attempt in range(repeats):
@@ -139,8 +140,13 @@ def measure(size: str, latency_ms: int = 0, repeats: int = REPEATS) -> dict[str,
             floor_cpu0 = cpu_seconds(pid)
             low = floor(base_url, pages, probes)
             floors.append({**low, "sandbox_cpu_s": cpu_seconds(pid) - floor_cpu0})
+            # the floor again with the thread-switch interval a run uses (harness/runner.py): a plain script
+            # keeps Python's default, but this shows how much of P1 that setting alone is worth
+            with switch_interval(RUN_SWITCH_INTERVAL_S):
+                tuned.append(floor(base_url, pages, probes))
     best = min(edcert, key=lambda e: e["wall_s"])
     low = min(floors, key=lambda f: f["wall_s"])
+    low_tuned = min(tuned, key=lambda f: f["wall_s"])
     cpu = min(e["cpu_s"] for e in edcert)
     floor_cpu = min(f["cpu_s"] for f in floors)
     result = first  # P2 and the outcomes: from the first run (every run sends the same requests)
@@ -169,6 +175,11 @@ def measure(size: str, latency_ms: int = 0, repeats: int = REPEATS) -> dict[str,
         "sandbox_busy_during_floor": ratio(low["sandbox_cpu_s"], low["wall_s"]),
         "floor_requests": low["requests"],
         "p1_ratio": ratio(best["wall_s"], low["wall_s"]),
+        "switch_interval_s": RUN_SWITCH_INTERVAL_S,
+        "floor_same_interval_wall_s": round(low_tuned["wall_s"], 3),
+        "floor_same_interval_cpu_s": round(min(f["cpu_s"] for f in tuned), 3),
+        "floor_same_interval_samples": [round(f["wall_s"], 3) for f in tuned],
+        "p1_ratio_same_interval": ratio(best["wall_s"], low_tuned["wall_s"]),
         "edcert_requests": len(result.requests),
         "minimal_requests": minimal,
         "minimal_pages": len(pages),

@@ -50,6 +50,11 @@ def table(data: dict[str, Any]) -> str:
                     f"(cpu {top['floor_cpu_s']:.1f} s; httpx, same pages, concurrency {top['concurrency']}) | "
                     f"{top['p1_ratio']:.2f}x (cpu {top['p1_cpu_ratio']:.2f}x){_pairs(top)} | <= 1.3x | "
                     f"{_yes(e2e['p1']['met'])} |")
+    if top.get("floor_same_interval_wall_s"):
+        rows.append(f"| P1 (same interpreter setting) | the floor run with edcert's thread-switch interval "
+                    f"({top['switch_interval_s'] * 1000:g} ms; a plain script keeps Python's 5 ms; shown beside P1, "
+                    f"not judged) | {top['edcert_wall_s']:.1f} s | {top['floor_same_interval_wall_s']:.1f} s "
+                    f"(cpu {top['floor_same_interval_cpu_s']:.1f} s) | {top['p1_ratio_same_interval']:.2f}x | | |")
     net = e2e.get("p1_network", {}).get("run")
     if net:
         rows.append(f"| P1 (network) | same, every answer {net['latency_ms']} ms late (a vendor across a network; "
