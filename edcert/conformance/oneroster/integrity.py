@@ -524,6 +524,8 @@ def _most_required(groups: Mapping[str, list[tuple[str, Any, bool]]], order: lis
 def _by_rows(flat: Flat, key: str, groups: Mapping[str, list[Any]]) -> list[str]:
     """The parents of ``groups``, most rows first, ties by sourcedId (sorted in C, once per run)."""
     return flat.oneroster.derived(key, lambda: sorted(sorted(groups), key=lambda p: len(groups[p]), reverse=True))
+
+
 # (class, user, school, role, enrollment active) of every enrollment: several nested checks scan them all
 EnrollmentRow = tuple[str | None, str | None, str | None, Any, bool]
 
