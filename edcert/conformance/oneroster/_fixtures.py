@@ -281,7 +281,6 @@ class OneRosterSession:
         out.digests = {digest_key: [] for digest_key, _ in digesters}  # complete from the first page on
         index: dict[str, dict[str, Any]] = {}
         out.with_ids = 0
-        seen: set[str] = set()
         offset = 0
         max_pages = min(MAX_PAGES, self.config.max_pages)
         ahead = _ReadAhead(self, endpoint, limit)
@@ -295,7 +294,8 @@ class OneRosterSession:
                 total = response.headers.get("X-Total-Count")
                 out.total_counts.append(total)
                 ids = {r["sourcedId"]: r for r in records if isinstance(r.get("sourcedId"), str)}
-                if offset and records and not ids.keys() - seen:
+                # (every id known already; not ``ids.keys() - index.keys()``, which walks the whole index)
+                if offset and records and index.keys() >= ids.keys():
                     # A page of nothing new: offset is not advancing. Stop rather than loop forever.
                     raise Failure(
                         f"GET /{endpoint} at offset {offset} returned only records already seen on earlier "
@@ -303,8 +303,9 @@ class OneRosterSession:
                         expected=f"records {offset + 1}..{offset + limit}",
                         received="the same records again", exchanges=out.pages[-1:],
                     )
-                seen.update(ids)
-                out.with_ids += sum(isinstance(r.get("sourcedId"), str) for r in records)
+                # as many ids as records: every record has one (a record adds at most one)
+                out.with_ids += (len(ids) if len(ids) == len(records)
+                                 else sum(isinstance(r.get("sourcedId"), str) for r in records))
                 index.update(ids)  # by_id's index, built as it goes: the last record of a repeated id wins
                 start = len(out.records)
                 out.records.extend(records)
@@ -353,6 +354,13 @@ class OneRosterSession:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
+        # The records go now. A check that raised (a failure, a skip) leaves its traceback in a reference
+        # cycle with its frames, one of which holds this session: without this, the whole district would
+        # wait for a full garbage collection (1.8 s on the large one), paid by whatever code runs next.
+        with self._lock:
+            self._collections.clear()
+            self._derived.clear()
+            self._reads.clear()
 
 
 class _ReadAhead:
