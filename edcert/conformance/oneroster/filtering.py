@@ -94,15 +94,21 @@ def ordered(field: str, op: str, bound: str) -> Predicate:
     """``compare(record[field], op, bound)``, with the bound read once (a delta scans every enrollment)."""
     right = instant(bound)
     test = _ORDER.get(op, operator.le)
+    # a district's records share a few hundred values of a date-time field: each is judged once
+    judged: dict[str, bool] = {}
+
+    def judge(value: str) -> bool:
+        left = instant(value)
+        verdict = bool(test(value, bound)) if left is None or right is None else bool(test(left, right))
+        judged[value] = verdict
+        return verdict
 
     def matches(record: JSON) -> bool:
         value = record.get(field)
         if not isinstance(value, str):
             return False
-        left = instant(value)
-        if left is None or right is None:
-            return bool(test(value, bound))
-        return bool(test(left, right))
+        verdict = judged.get(value)
+        return judge(value) if verdict is None else verdict
 
     return matches
 
@@ -110,8 +116,8 @@ def ordered(field: str, op: str, bound: str) -> Predicate:
 def timeline(records: list[JSON], field: str) -> list[str]:
     """The distinct values of a date-time field, earliest first (one original string per instant)."""
     by_instant: dict[datetime, str] = {}
-    for record in records:
-        value = record.get(field)
+    # the distinct values first, in the order they first appear (a delta reads every enrollment)
+    for value in Counter(record.get(field) for record in records):
         moment = instant(value)
         if moment is not None and isinstance(value, str):
             by_instant.setdefault(moment, value)
@@ -346,13 +352,15 @@ def delta_bound(records: list[JSON]) -> str:
     is preferred, so that the query also shows that deletions reach a delta sync.
     """
     per_instant: dict[datetime, tuple[str, int, bool]] = {}
-    for record in records:
-        value = record.get("dateLastModified")
+    # counted by (value, deleted) first, in the order they first appear, so each value is read once and
+    # the first string of every instant is still the first one in the records
+    counted = Counter((r.get("dateLastModified"), r.get("status") == "tobedeleted") for r in records)
+    for (value, deleted_here), n in counted.items():
         moment = instant(value)
         if moment is None or not isinstance(value, str):
             continue
         first, count, deleted = per_instant.get(moment, (value, 0, False))
-        per_instant[moment] = (first, count + 1, deleted or record.get("status") == "tobedeleted")
+        per_instant[moment] = (first, count + n, deleted or deleted_here)
     ranked = [per_instant[k] for k in sorted(per_instant, reverse=True)]  # latest first
     after, deleted_after = 0, False
     for (_, count, deleted), (bound, _, _) in pairwise(ranked):
