@@ -5,6 +5,7 @@ same process as edcert, the two would take turns on one core and every figure wo
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -66,13 +67,23 @@ def vmhwm_mb(pid: int | str = "self") -> float:
 
 
 class Timer:
-    """Wall and CPU time of a block."""
+    """Wall and CPU time of a block.
+
+    ``collect=True`` ends the block with a full garbage collection, timed: the block pays for the cyclic
+    garbage it leaves. Two sides measured one after the other in one process must each pay for their own,
+    or the first side's leftovers are collected (and timed) during the second.
+    """
+
+    def __init__(self, *, collect: bool = False) -> None:
+        self.collect = collect
 
     def __enter__(self) -> Timer:
         self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.collect:
+            gc.collect()
         self.wall = time.perf_counter() - self.wall0
         self.cpu = time.process_time() - self.cpu0
 

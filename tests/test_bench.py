@@ -1,12 +1,14 @@
 """The benchmarks still run (tiny sizes, no timing asserted: speed lives in bench/, not in the tests)."""
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
 import pytest
 
 from bench import _support, csv_stream, end_to_end, politeness, run, validation
+from bench._support import Timer
 from edcert.fixtures.csv_bundles import _ALL_FILES
 
 
@@ -61,3 +63,21 @@ def test_the_sandbox_can_answer_as_if_across_a_network() -> None:
         answer = httpx.get(base_url + "/oauth/token", timeout=30)
         late = time.perf_counter() - started
     assert answer.status_code == 405 and late >= 0.3  # a GET to the token endpoint: refused, 300 ms late
+
+
+def test_a_timed_side_pays_for_the_garbage_it_leaves() -> None:
+    # edcert and the floor run one after the other in one process: what one leaves must not be collected
+    # (and timed) during the other
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for collect, left in ((False, True), (True, False)):
+            with Timer(collect=collect):
+                cycle: list[object] = []
+                cycle.append(cycle)
+                del cycle
+            assert (gc.collect() > 0) is left
+    finally:
+        if was:
+            gc.enable()
