@@ -11,7 +11,8 @@ from edcert.conformance.oneroster._common import QUERY_LIMIT
 from edcert.conformance.oneroster.filtering import compare, delta_bound, instant, ordered, timeline
 
 VALUES: list[Any] = ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00.000Z", "2025-12-31", "garbage",
-                     "2026-01-01T01:00:00+01:00", None, 5, "", "2026-01-02T00:00:00", "2026-01-01T00:00:00.5Z"]
+                     "2026-01-01T01:00:00+01:00", None, 5, "", "2026-01-02T00:00:00", "2026-01-01T00:00:00.5Z",
+                     ["2026-01-01T00:00:00Z"], {"at": "2026-01-01T00:00:00Z"}]  # a vendor's list, object
 BOUNDS = [v for v in VALUES if isinstance(v, str)]
 
 
@@ -77,7 +78,8 @@ def test_timeline_and_delta_bound_read_values_once_and_answer_as_a_record_by_rec
         deletions = rng.choice([0.0, 0.0005, 0.002, 0.05])
         for _ in range(rng.choice([3, 50, 400, 3000])):
             stamp = rng.choice(stamps[: rng.randint(3, len(stamps))])
-            value: Any = rng.choice(spellings[stamp]) if rng.random() > 0.05 else rng.choice([None, 7, "soon", ""])
+            value: Any = (rng.choice(spellings[stamp]) if rng.random() > 0.05
+                          else rng.choice([None, 7, "soon", "", [stamp], {"at": stamp}]))
             status = "tobedeleted" if rng.random() < deletions else "active"
             records.append({"sourcedId": str(len(records)), "dateLastModified": value, "status": status})
         assert timeline(records, "dateLastModified") == _plain_timeline(records)

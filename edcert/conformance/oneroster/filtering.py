@@ -116,10 +116,11 @@ def ordered(field: str, op: str, bound: str) -> Predicate:
 def timeline(records: list[JSON], field: str) -> list[str]:
     """The distinct values of a date-time field, earliest first (one original string per instant)."""
     by_instant: dict[datetime, str] = {}
-    # the distinct values first, in the order they first appear (a delta reads every enrollment)
-    for value in Counter(record.get(field) for record in records):
+    # the distinct values first, in the order they first appear (a delta reads every enrollment); only
+    # strings can be dates, and a vendor's other values may not even be hashable (a list, an object)
+    for value in Counter(v for record in records if isinstance(v := record.get(field), str)):
         moment = instant(value)
-        if moment is not None and isinstance(value, str):
+        if moment is not None:
             by_instant.setdefault(moment, value)
     return [by_instant[k] for k in sorted(by_instant)]
 
@@ -354,10 +355,11 @@ def delta_bound(records: list[JSON]) -> str:
     per_instant: dict[datetime, tuple[str, int, bool]] = {}
     # counted by (value, deleted) first, in the order they first appear, so each value is read once and
     # the first string of every instant is still the first one in the records
-    counted = Counter((r.get("dateLastModified"), r.get("status") == "tobedeleted") for r in records)
+    counted = Counter((v, r.get("status") == "tobedeleted") for r in records
+                      if isinstance(v := r.get("dateLastModified"), str))
     for (value, deleted_here), n in counted.items():
         moment = instant(value)
-        if moment is None or not isinstance(value, str):
+        if moment is None:
             continue
         first, count, deleted = per_instant.get(moment, (value, 0, False))
         per_instant[moment] = (first, count + n, deleted or deleted_here)
