@@ -6,6 +6,7 @@ import importlib
 import io
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -66,15 +67,29 @@ class _RunPlugin:
 RUN_SWITCH_INTERVAL_S = 0.02
 
 
+# The interval is the process's: blocks held at once (runs on several threads) share one hold, and what the
+# process had before the first began comes back when the last one ends, whichever order they end in.
+_SWITCH_LOCK = threading.Lock()
+_SWITCH_HOLDS = 0
+_SWITCH_BEFORE = 0.0
+
+
 @contextlib.contextmanager
 def switch_interval(seconds: float) -> Iterator[None]:
     """``sys.setswitchinterval`` at least ``seconds`` while the block runs; what it was, after."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(max(before, seconds))
+    global _SWITCH_HOLDS, _SWITCH_BEFORE
+    with _SWITCH_LOCK:
+        if _SWITCH_HOLDS == 0:
+            _SWITCH_BEFORE = sys.getswitchinterval()
+        _SWITCH_HOLDS += 1
+        sys.setswitchinterval(max(sys.getswitchinterval(), seconds))
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _SWITCH_LOCK:
+            _SWITCH_HOLDS -= 1
+            if _SWITCH_HOLDS == 0:
+                sys.setswitchinterval(_SWITCH_BEFORE)
 
 
 def run(

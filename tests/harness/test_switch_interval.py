@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,39 @@ def test_the_interval_is_restored_when_the_block_raises() -> None:
         failing_run()
     assert inside == [pytest.approx(max(previous, 0.03), abs=1e-5)]
     assert sys.getswitchinterval() == pytest.approx(previous, abs=1e-5)
+
+
+def test_runs_on_two_threads_give_back_what_the_process_had_whichever_ends_first() -> None:
+    # the interval is the process's: the first run to end must not take it from the one still running, and
+    # the last must not leave the first run's setting behind
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.004)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, float] = {}
+
+    def first() -> None:
+        with switch_interval(0.03):
+            first_in.set()
+            second_in.wait(5)
+        seen["after the first ended"] = sys.getswitchinterval()
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with switch_interval(0.02):
+            second_in.set()
+            first_out.wait(5)
+            seen["second, after the first ended"] = sys.getswitchinterval()
+
+    try:
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        seen["after both"] = sys.getswitchinterval()
+    finally:
+        sys.setswitchinterval(previous)
+    assert seen["second, after the first ended"] == pytest.approx(0.03, abs=1e-5)  # still held, not 4 ms
+    assert seen["after the first ended"] == pytest.approx(0.03, abs=1e-5)
+    assert seen["after both"] == pytest.approx(0.004, abs=1e-5)  # not the 30 ms the first found on entering
