@@ -24,6 +24,7 @@ from edcert.conformance.oneroster import integrity, operations
 from edcert.conformance.oneroster._fixtures import DIGESTERS, OneRosterSession
 from edcert.conformance.oneroster.data_model import validated
 from edcert.conformance.oneroster.models import SHAPES, validate
+from edcert.fixtures.districts import gc_paused
 from edcert.harness.http import decode_json
 from edcert.harness.session import RunState
 from edcert.sandbox import SandboxServer
@@ -173,6 +174,31 @@ def test_gc_pauses_nest_across_threads_and_restore_what_was_there() -> None:
         with RunState.gc_paused():
             pass
         assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_district_built_during_a_read_shares_the_reads_pause() -> None:
+    # a sandbox in the run's process builds a district (fixtures.districts.gc_paused) while the run reads: the
+    # district's pause ending first must not switch collection back on under the read
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        building, read_in = threading.Event(), threading.Event()
+
+        def build() -> None:
+            with gc_paused():
+                building.set()
+                read_in.wait(5)
+
+        thread = threading.Thread(target=build)
+        thread.start()
+        building.wait(5)
+        with RunState.gc_paused():
+            read_in.set()
+            thread.join(5)
+            assert not gc.isenabled()  # the district is built; the read goes on, still without collections
+        assert gc.isenabled()  # the last pause ended: collection resumes
     finally:
         (gc.enable if was else gc.disable)()
 
