@@ -118,7 +118,7 @@ def timeline(records: list[JSON], field: str) -> list[str]:
     by_instant: dict[datetime, str] = {}
     # the distinct values first, in the order they first appear (a delta reads every enrollment); only
     # strings can be dates, and a vendor's other values may not even be hashable (a list, an object)
-    for value in Counter(v for record in records if isinstance(v := record.get(field), str)):
+    for value in dict.fromkeys(v for record in records if isinstance(v := record.get(field), str)):
         moment = instant(value)
         if moment is not None:
             by_instant.setdefault(moment, value)
