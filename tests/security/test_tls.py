@@ -8,13 +8,18 @@ for another host name is in the fault matrix: tests/test_fault_matrix.py.)
 from __future__ import annotations
 
 import json
+import os
+import ssl
+import time
 from pathlib import Path
 
 import pytest
+import trustme
 
 from edcert.conformance.oneroster.transport import is_loopback
 from edcert.harness.config import parse_config
 from edcert.harness.errors import ConfigError
+from edcert.harness.http import shared_ssl_context, ssl_context
 from edcert.sandbox import DEFAULT_CLIENT_SECRET, SandboxServer
 from tests.security._support import TlsFiles, measured_cli, sandbox, tls_files, vendor_toml
 
@@ -111,3 +116,33 @@ def test_sandbox_server_tls_options(tmp_path: Path) -> None:
 ])
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def _subjects(context: ssl.SSLContext) -> set[str]:
+    return {str(cert["subject"]) for cert in context.get_ca_certs()}
+
+
+def test_verifying_contexts_are_built_once_and_a_district_ca_stays_in_its_own(tmp_path: Path) -> None:
+    """One context per set of CAs (reading a bundle costs ~35 ms a client); a CA never widens another's."""
+    default = shared_ssl_context()
+    assert shared_ssl_context() is default and ssl_context(True) is default
+    assert shared_ssl_context(trust_env=False) is not default  # certifi's CAs, as httpx without trust_env
+    assert ssl_context(False) is False
+    bundle = tmp_path / "district-ca.pem"
+    first, second = trustme.CA(), trustme.CA()
+    first.cert_pem.write_to_path(str(bundle))
+    district = shared_ssl_context(str(bundle))
+    assert district is not default and shared_ssl_context(str(bundle)) is district
+    first_subject = _subjects(district) - _subjects(default)
+    assert len(first_subject) == 1  # the district's CA, in its own context only
+    # the file is replaced by another CA: read again, and the first CA is no longer trusted
+    second.cert_pem.write_to_path(str(bundle))
+    os.utime(bundle, ns=(time.time_ns(), time.time_ns() + 10**9))
+    replaced = shared_ssl_context(str(bundle))
+    assert replaced is not district
+    assert not _subjects(replaced) & first_subject and len(_subjects(replaced) - _subjects(default)) == 1
+    assert not first_subject & _subjects(shared_ssl_context())
+    # a bundle that cannot be read raises as it always did, every time (nothing is kept for it)
+    for _ in range(2):
+        with pytest.raises(FileNotFoundError):
+            ssl_context(True, str(tmp_path / "missing.pem"))

@@ -17,7 +17,7 @@ from edcert.harness.auth import OAuth2ClientCredentials
 from edcert.harness.config import EdFiClientConfig
 from edcert.harness.errors import Failure, HarnessError
 from edcert.harness.evidence import Exchange
-from edcert.harness.http import VendorClient, exchange_of
+from edcert.harness.http import VendorClient, exchange_of, ssl_context
 from edcert.harness.session import RunState
 
 STANDARD = "edfi-client"
@@ -66,7 +66,7 @@ class EdFiTarget:
                                f"(HTTP {answer.status_code}); is it edcert's sandbox?")
         try:
             publish(self.root, SIS_CLIENT_ID, SIS_CLIENT_SECRET, variant=body.get("variant"),
-                    transport=httpx.HTTPTransport(verify=self.config.verify_tls))
+                    transport=httpx.HTTPTransport(verify=ssl_context(self.config.verify_tls)))
         except (PublishError, httpx.HTTPError) as exc:
             raise HarnessError(f"edcert's scripted SIS client could not publish: {exc}") from exc
 

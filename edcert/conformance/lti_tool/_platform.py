@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from edcert.harness.errors import ConfigError
+from edcert.harness.http import shared_ssl_context
 from edcert.harness.loopback import SandboxServer  # a generic loopback uvicorn runner
 from edcert.lti import claims as c
 from edcert.lti.jose import import_jwks, new_key, peek, public_jwks, verify
@@ -126,7 +127,8 @@ class TestPlatform:
         return entry
 
     async def _tool_keys(self) -> Any:
-        async with httpx.AsyncClient(timeout=10, trust_env=False, verify=self.verify_tls) as client:
+        verify = shared_ssl_context(trust_env=False) if self.verify_tls else False
+        async with httpx.AsyncClient(timeout=10, trust_env=False, verify=verify) as client:
             return import_jwks((await client.get(self.tool_jwks_url)).json())
 
     async def _token(self, request: Request) -> Response:

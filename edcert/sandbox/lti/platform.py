@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from edcert.harness.http import shared_ssl_context
 from edcert.lti import claims as c
 from edcert.lti.claims import (
     AGS_CLAIM,
@@ -387,7 +388,8 @@ class _Platform:
         if self.state.tool_url is None:
             return None
         try:
-            async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+            verify = shared_ssl_context(trust_env=False)  # certifi's CAs, as httpx without trust_env
+            async with httpx.AsyncClient(timeout=5.0, trust_env=False, verify=verify) as client:
                 return KeySet.import_key_set((await client.get(f"{self.state.tool_url}/jwks")).json())
         except (httpx.HTTPError, ValueError, JoseError, TypeError, KeyError):
             return None

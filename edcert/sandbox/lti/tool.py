@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from edcert.harness.http import shared_ssl_context
 from edcert.lti import claims as c
 from edcert.lti.jose import PRIVATE_MEMBERS, import_jwks, new_key, peek, public_jwk, sign, verify
 from edcert.sandbox.state import SandboxState
@@ -200,7 +201,8 @@ def _bound_login(tool: ToolState, state: str, cookie: str | None) -> _PendingLog
 async def _platform_keys(tool: ToolState, issuer: str, refresh: bool = False) -> KeySet:
     if refresh or issuer not in tool.platform_keys:
         try:
-            async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
+            verify = shared_ssl_context(trust_env=False)  # certifi's CAs, as httpx without trust_env
+            async with httpx.AsyncClient(timeout=5, trust_env=False, verify=verify) as client:
                 answer = await client.get(issuer.rstrip("/") + PLATFORM_JWKS_PATH)
             tool.platform_keys[issuer] = import_jwks(answer.json())
         except (httpx.HTTPError, ValueError) as exc:
@@ -362,7 +364,8 @@ async def _use_services(tool: ToolState, claims: dict[str, Any], issuer: str) ->
     if fault("lti-tool.svc.assertion-without-jti"):
         del assertion["jti"]
     try:
-        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+        verify = shared_ssl_context(trust_env=False)  # certifi's CAs, as httpx without trust_env
+        async with httpx.AsyncClient(timeout=10, trust_env=False, verify=verify) as client:
             answer = await client.post(token_url, data={
                 "grant_type": "client_credentials", "client_assertion_type": c.CLIENT_ASSERTION_TYPE,
                 "client_assertion": sign(assertion, tool.key), "scope": " ".join(scopes)})
