@@ -39,6 +39,11 @@ def marginal(small: dict[str, Any], large: dict[str, Any], key: str) -> float:
     return (large[key] - small[key]) / (large["records_read"] - small["records_read"]) * 1e6
 
 
+def cpu_bound(run: dict[str, Any]) -> float:
+    """edcert's CPU time over the floor's wall time: P1 cannot go below it while edcert runs on one core."""
+    return float(run["edcert_cpu_s"]) / float(run["floor_wall_s"])
+
+
 def table(data: dict[str, Any]) -> str:
     rows = ["| | measure | edcert | floor / peer | ratio | target | |", "| --- | --- | --- | --- | --- | --- | --- |"]
     e2e = data.get("end_to_end", {})
@@ -50,6 +55,12 @@ def table(data: dict[str, Any]) -> str:
                     f"(cpu {top['floor_cpu_s']:.1f} s; httpx, same pages, concurrency {top['concurrency']}) | "
                     f"{top['p1_ratio']:.2f}x (cpu {top['p1_cpu_ratio']:.2f}x){_pairs(top)} | <= 1.3x | "
                     f"{_yes(e2e['p1']['met'])} |")
+    if top:
+        # edcert's checks and reading share one core (the interpreter lock): its CPU time bounds its wall time
+        rows.append(f"| P1 (edcert's CPU alone) | edcert's CPU time against the floor's wall time: the least P1 "
+                    f"can be while edcert's work runs on one core (the interpreter lock), however well its waiting "
+                    f"overlaps (shown beside P1, not judged) | cpu {top['edcert_cpu_s']:.1f} s | "
+                    f"{top['floor_wall_s']:.1f} s | {cpu_bound(top):.2f}x | | |")
     if top.get("floor_same_interval_wall_s"):
         rows.append(f"| P1 (same interpreter setting) | the floor run with edcert's thread-switch interval "
                     f"({top['switch_interval_s'] * 1000:g} ms; a plain script keeps Python's 5 ms; shown beside P1, "

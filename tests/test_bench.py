@@ -81,3 +81,15 @@ def test_a_timed_side_pays_for_the_garbage_it_leaves() -> None:
     finally:
         if was:
             gc.enable()
+
+
+def test_the_table_shows_the_least_p1_edcert_cpu_allows() -> None:
+    e2e_run = {"size": "large", "records_read": 1000, "edcert_wall_s": 15.0, "edcert_cpu_s": 12.0,
+               "floor_wall_s": 8.0, "floor_cpu_s": 6.0, "concurrency": 4, "p1_ratio": 1.875, "p1_cpu_ratio": 2.0,
+               "edcert_requests": 10, "minimal_requests": 10, "minimal_pages": 8, "minimal_probes": 2,
+               "p2_ratio": 1.0, "sandbox_busy_during_edcert": 0.5, "sandbox_requests_per_cpu_s": 300.0,
+               "sandbox_records_per_cpu_s": 30000}
+    data = {"end_to_end": {"runs": {"large": e2e_run}, "p1": {"size": "large", "met": False},
+                           "p2": {"met": True}}}
+    row = next(line for line in run.table(data).splitlines() if line.startswith("| P1 (edcert's CPU alone)"))
+    assert "| cpu 12.0 s | 8.0 s | 1.50x |" in row
