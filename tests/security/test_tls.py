@@ -7,19 +7,29 @@ for another host name is in the fault matrix: tests/test_fault_matrix.py.)
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import ssl
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import trustme
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
+from edcert.conformance.lti_tool._fixtures import LtiToolSession
+from edcert.conformance.lti_tool._platform import TestPlatform
 from edcert.conformance.oneroster.transport import is_loopback
 from edcert.harness.config import parse_config
 from edcert.harness.errors import ConfigError
 from edcert.harness.http import shared_ssl_context, ssl_context
+from edcert.harness.session import RunState
+from edcert.lti.jose import new_key, public_jwks
 from edcert.sandbox import DEFAULT_CLIENT_SECRET, SandboxServer
 from tests.security._support import TlsFiles, measured_cli, sandbox, tls_files, vendor_toml
 
@@ -146,3 +156,38 @@ def test_verifying_contexts_are_built_once_and_a_district_ca_stays_in_its_own(tm
     for _ in range(2):
         with pytest.raises(FileNotFoundError):
             ssl_context(True, str(tmp_path / "missing.pem"))
+
+
+def test_the_lti_tools_keys_are_fetched_trusting_the_runs_ca_bundle(tmp_path: Path) -> None:
+    """edcert's test platform reads a tool's JWKS as every request of the run is verified: with --ca-bundle.
+
+    Without the bundle, a tool behind a district CA had every service token refused (LTIT-SVC-001 failed).
+    """
+    tls = tls_files(tmp_path / "tls", "127.0.0.1")
+    key = new_key()
+
+    async def jwks(_request: Request) -> Response:
+        return JSONResponse(public_jwks(key))
+
+    tool = Starlette(routes=[Route("/jwks", jwks)])
+    with SandboxServer(tool, ssl_certfile=str(tls.certfile), ssl_keyfile=str(tls.keyfile)) as server:
+        url = server.base_url + "/jwks"
+        trusting = TestPlatform("127.0.0.1", 0, None, tool_jwks_url=url, ca_bundle=str(tls.ca_bundle))
+        plain = TestPlatform("127.0.0.1", 0, None, tool_jwks_url=url)
+        try:
+            assert [k.kid for k in asyncio.run(trusting._tool_keys())] == [key.kid]
+            with pytest.raises(httpx.ConnectError):  # the district's CA is not one of the usual ones
+                asyncio.run(plain._tool_keys())
+        finally:
+            trusting.close()
+            plain.close()
+    # and a run's session hands its bundle to the platform
+    config = parse_config({"vendor": {"name": "x"}, "lti_tool": {
+        "login_url": "https://tool.example/login", "redirect_uris": ["https://tool.example/launch"],
+        "jwks_url": url, "client_id": "c", "deployment_id": "d", "ca_bundle": str(tls.ca_bundle)}}, env={})
+    assert config.lti_tool is not None
+    session = LtiToolSession(config.lti_tool, RunState(config))
+    try:
+        assert session.platform.ca_bundle == str(tls.ca_bundle)
+    finally:
+        session.close()

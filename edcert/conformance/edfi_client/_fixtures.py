@@ -66,7 +66,8 @@ class EdFiTarget:
                                f"(HTTP {answer.status_code}); is it edcert's sandbox?")
         try:
             publish(self.root, SIS_CLIENT_ID, SIS_CLIENT_SECRET, variant=body.get("variant"),
-                    transport=httpx.HTTPTransport(verify=ssl_context(self.config.verify_tls)))
+                    transport=httpx.HTTPTransport(verify=ssl_context(self.config.verify_tls,
+                                                                      self.config.ca_bundle)))
         except (PublishError, httpx.HTTPError) as exc:
             raise HarnessError(f"edcert's scripted SIS client could not publish: {exc}") from exc
 

@@ -69,7 +69,7 @@ class LtiToolSession:
         self.state = state
         self.platform = TestPlatform(config.platform_host, config.platform_port, config.platform_issuer,
                                      client_id=config.client_id, tool_jwks_url=config.jwks_url,
-                                     verify_tls=config.verify_tls)
+                                     verify_tls=config.verify_tls, ca_bundle=config.ca_bundle)
         # one connection pool for every browser (each keeps its own cookie jar): TLS set-up is paid once
         self._pool = httpx.HTTPTransport(verify=ssl_context(config.verify_tls, config.ca_bundle))
         self._shared: dict[str, Any] = {}

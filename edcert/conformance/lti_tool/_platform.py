@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from edcert.harness.errors import ConfigError
-from edcert.harness.http import shared_ssl_context
+from edcert.harness.http import ssl_context
 from edcert.harness.loopback import SandboxServer  # a generic loopback uvicorn runner
 from edcert.lti import claims as c
 from edcert.lti.jose import import_jwks, new_key, peek, public_jwks, verify
@@ -45,13 +45,14 @@ class TestPlatform:
     __test__ = False  # not a pytest test class
 
     def __init__(self, host: str, port: int, issuer: str | None, *, client_id: str = "",
-                 tool_jwks_url: str = "", verify_tls: bool = True) -> None:
+                 tool_jwks_url: str = "", verify_tls: bool = True, ca_bundle: str | None = None) -> None:
         self.key: RSAKey = new_key()
         # A second key pair the tool has never seen: tokens it signs must be refused.
         self.attacker_key: RSAKey = new_key()
         self.client_id = client_id
         self.tool_jwks_url = tool_jwks_url
         self.verify_tls = verify_tls
+        self.ca_bundle = ca_bundle  # the tool's JWKS is verified as every request of the run is
         self.received: list[dict[str, Any]] = []
         self.members: list[dict[str, Any]] = []
         self._tokens: dict[str, set[str]] = {}
@@ -127,7 +128,7 @@ class TestPlatform:
         return entry
 
     async def _tool_keys(self) -> Any:
-        verify = shared_ssl_context(trust_env=False) if self.verify_tls else False
+        verify = ssl_context(self.verify_tls, self.ca_bundle)
         async with httpx.AsyncClient(timeout=10, trust_env=False, verify=verify) as client:
             return import_jwks((await client.get(self.tool_jwks_url)).json())
 
