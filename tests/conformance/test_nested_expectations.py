@@ -66,6 +66,9 @@ def roster(seed: int) -> dict[str, list[dict[str, Any]]]:
             "user": ref(rnd.choice([*user_ids, "nobody", None, ""])) if rnd.random() > 0.03 else [],
             "school": ref(rnd.choice([*schools, None])),
         })
+    # a role that is a list (not hashable, and never a role a check asks about) in a school with students
+    enrollments.append({"sourcedId": "e-list-role", "status": "active", "role": ["student"],
+                        "class": ref(class_ids[0]), "user": ref(user_ids[0]), "school": ref(schools[0])})
     return {"orgs": orgs, "classes": classes, "users": users, "enrollments": enrollments}
 
 

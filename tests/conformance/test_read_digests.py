@@ -68,6 +68,13 @@ def messy(seed: int) -> dict[str, list[dict[str, Any]]]:
         if rnd.random() < 0.05:
             del user["sourcedId"]
         users.append(user)
+    # several roles, one of them twice; a repeated sourcedId; an empty one (never a candidate)
+    for sid, roles in (("multi1", ["student", "student", "teacher"]), ("multi2", ["teacher", "aide"]),
+                       ("u3", ["aide", "aide"]), ("", ["student"])):
+        users.append({"sourcedId": sid, "status": "active", "dateLastModified": STAMP, "enabledUser": "true",
+                      "givenName": "Ann", "familyName": "Lee",
+                      "roles": [{"roleType": "primary", "role": r, "org": ref("org", f"s{n}")}
+                                for n, r in enumerate(roles)]})
     return {"enrollments": enrollments, "users": users}
 
 

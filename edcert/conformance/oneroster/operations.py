@@ -381,11 +381,32 @@ def user_candidates(oneroster: OneRosterSession, role: str | None) -> _Listed:
     _records(oneroster, "users", role or "user")  # a Failure here explains why no user could be picked
 
     def listed() -> _Listed:
-        return _active_first([(uid, status) for uid, pairs, status in user_role_rows(Flat(oneroster))
-                              if uid and (role is None or any(name == role for name, _ in pairs))])
+        return _active_first(_role_holders(oneroster).get(role, []))
 
     found: _Listed = oneroster.derived(f"operations.user-candidates.{role}", listed)
     return found
+
+
+def _role_holders(oneroster: OneRosterSession) -> dict[str | None, list[tuple[str, Any]]]:
+    """(sourcedId, status) of the user rows holding each role name (under None: every row), in order: one
+    scan of the users' rows for every role a picker asks about."""
+    def build() -> dict[str | None, list[tuple[str, Any]]]:
+        every: list[tuple[str, Any]] = []
+        out: dict[str | None, list[tuple[str, Any]]] = {None: every}
+        for uid, pairs, status in user_role_rows(Flat(oneroster)):
+            if not uid:
+                continue
+            row = (uid, status)
+            every.append(row)
+            for name in {name for name, _ in pairs} if len(pairs) > 1 else [name for name, _ in pairs]:
+                found = out.get(name)
+                if found is None:
+                    found = out[name] = []
+                found.append(row)
+        return out
+
+    holders: dict[str | None, list[tuple[str, Any]]] = oneroster.derived("operations.role-holders", build)
+    return holders
 
 
 def _user(param: str, role: str | None) -> Picker:
