@@ -445,8 +445,9 @@ def shared_ssl_context(ca_bundle: str | None = None, *, trust_env: bool = True) 
 
     Building one reads the whole CA bundle: about 35 ms of CPU, measured, paid by every client that
     verifies (httpx's default), so by every standard of a run and by each key fetch of the sandbox's LTI
-    endpoints. One context serves any number of clients and threads: nothing changes it after it is built
-    (httpcore sets its ALPN protocols on each connection, to the same ``http/1.1`` for every edcert client).
+    endpoints. One context serves any number of clients and threads, as one client's context always served
+    its connections on several threads: edcert never changes it once built, and httpcore sets only its ALPN
+    protocols on each connection, to the same ``http/1.1`` for every edcert client (none speaks HTTP/2).
     The CAs are what httpx itself would load: ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` when ``trust_env``, else
     certifi's; a CA file is read again when it changes.
     """
