@@ -1,7 +1,7 @@
 """The HTTP layer every check goes through.
 
-:class:`VendorTransport` wraps a real httpx transport and adds, in this
-order: a write guard (no POST/PUT/PATCH/DELETE unless the configuration
+:class:`VendorTransport` wraps a real httpx transport (:mod:`edcert.harness.wire`'s, unless a test
+injects another) and adds, in this order: a write guard (no POST/PUT/PATCH/DELETE unless the configuration
 allows writes; the token endpoint's POST excepted), a run budget, a per-vendor
 rate limit, back-off for idempotent requests on 429/502/503/504 (honouring
 ``Retry-After`` within a budget), a cap on the response size applied while
@@ -40,6 +40,7 @@ from edcert.harness.errors import (
     WriteRefused,
 )
 from edcert.harness.evidence import Exchange, Recorder
+from edcert.harness.wire import WireTransport
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -446,8 +447,9 @@ def shared_ssl_context(ca_bundle: str | None = None, *, trust_env: bool = True) 
     Building one reads the whole CA bundle: about 35 ms of CPU, measured, paid by every client that
     verifies (httpx's default), so by every standard of a run and by each key fetch of the sandbox's LTI
     endpoints. One context serves any number of clients and threads, as one client's context always served
-    its connections on several threads: edcert never changes it once built, and httpcore sets only its ALPN
-    protocols on each connection, to the same ``http/1.1`` for every edcert client (none speaks HTTP/2).
+    its connections on several threads: edcert never changes it once built, but for its ALPN protocols, set to
+    the same ``http/1.1`` by every transport that uses it (httpcore on each connection, edcert's wire transport
+    once; none speaks HTTP/2).
     The CAs are what httpx itself would load: ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` when ``trust_env``, else
     certifi's; a CA file is read again when it changes.
     """
@@ -504,7 +506,7 @@ class VendorClient:
                  auth: httpx.Auth | None = None, transport: httpx.BaseTransport | None = None,
                  ca_bundle: str | None = None, run_budget: float | None = None, allow_writes: bool = False,
                  token_urls: tuple[str, ...] = (), max_in_flight: int | None = None) -> None:
-        inner = transport or httpx.HTTPTransport(verify=ssl_context(verify_tls, ca_bundle))
+        inner = transport or WireTransport(ssl_context(verify_tls, ca_bundle))
         self.transport = VendorTransport(
             inner, recorder, rate_limit=rate_limit, max_response_bytes=max_response_bytes,
             max_retries=max_retries, max_retry_wait=max_retry_wait, deadline=timeout, run_budget=run_budget,

@@ -18,6 +18,7 @@ from edcert.harness.errors import Failure
 from edcert.harness.evidence import Exchange
 from edcert.harness.http import VendorClient, exchange_of, ssl_context
 from edcert.harness.session import RunState
+from edcert.harness.wire import WireTransport
 from edcert.lti import claims as c
 from edcert.lti.jose import sign
 
@@ -71,7 +72,7 @@ class LtiToolSession:
                                      client_id=config.client_id, tool_jwks_url=config.jwks_url,
                                      verify_tls=config.verify_tls, ca_bundle=config.ca_bundle)
         # one connection pool for every browser (each keeps its own cookie jar): TLS set-up is paid once
-        self._pool = httpx.HTTPTransport(verify=ssl_context(config.verify_tls, config.ca_bundle))
+        self._pool = WireTransport(ssl_context(config.verify_tls, config.ca_bundle))
         self._shared: dict[str, Any] = {}
 
     # -- browsers and logins -------------------------------------------------------------------------
