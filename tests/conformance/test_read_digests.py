@@ -132,6 +132,18 @@ def test_what_a_read_works_out_equals_a_scan_of_its_records(seed: int) -> None:
                     u for u in users if role is None or operations._has_role(role)(u))
             with_ids = [u for u in data["users"] if isinstance(u.get("sourcedId"), str)]
             assert len(integrity.user_role_rows(flat)) == len(with_ids)
+            # the enrollments' references judged from the rows worked out while reading: what a scan of the
+            # records finds (two users and five of the nine classes dangle; every school is known)
+            enrollments = session.collection("enrollments").records
+            users_known = {k: v for k, v in session.collection("users").by_id().items() if k not in ("u1", "u2")}
+            known = {"users": users_known.keys(),
+                     "classes": frozenset({"c0", "c2", "c3", "c5"}), "orgs": frozenset({"s1"})}
+            paths = [("user", "users", integrity.one("user")), ("class", "classes", integrity.one("class")),
+                     ("school", "orgs", integrity.one("school"))]
+            from_rows = integrity.find_dangling("enrollments", enrollments, paths, known,
+                                                (integrity.enrollment_rows(flat), {"class": 0, "user": 1, "school": 2}))
+            assert [group.path for group in from_rows] == ["user", "class"]
+            assert from_rows == integrity.find_dangling("enrollments", enrollments, paths, known)
         finally:
             session.close()
 
