@@ -191,3 +191,26 @@ def test_only_the_parents_that_can_still_be_chosen_are_worked_out() -> None:
 
     assert list(integrity._most_required(groups, order, 3, expect)) == ["p098", "p097", "p096"]
     assert asked == ["p100", "p099", "p098", "p097", "p096"]  # p095 ranks after p096: nothing later is asked
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("every_id", [True, False])
+@pytest.mark.parametrize("unknown", [None, "s1"])
+def test_user_references_judged_from_the_role_rows_equal_a_walk_of_the_records(
+        seed: int, every_id: bool, unknown: str | None) -> None:
+    data = roster(seed)
+    if every_id:
+        data["users"] = [u for u in data["users"] if isinstance(u.get("sourcedId"), str)]
+    else:  # a user without a sourcedId has no row: its dangling role must still be found (the records are walked)
+        data["users"].append({"status": "active", "roles": [{"role": "student", "org": ref("s9")}]})
+    records = data["users"]
+    flat = Flat(FakeSession(data))
+    named = integrity.role_orgs_named(flat, records)
+    assert bool(named) == every_id
+    known = {"orgs": frozenset({"s0", "s1", "s2", "s3"} - {unknown}),
+             "users": frozenset(u["sourcedId"] for u in records if isinstance(u.get("sourcedId"), str))}
+    paths = [("roles[].org", "orgs", integrity.role_orgs), ("agents[]", "users", integrity.many("agents"))]
+    walked = integrity.find_dangling("users", records, paths, known)
+    assert integrity.find_dangling("users", records, paths, known, named=named) == walked
+    # a user's role at s1 dangles when s1 is unknown; the one without a sourcedId names s9, unknown always
+    assert bool(walked) == (unknown is not None or not every_id)

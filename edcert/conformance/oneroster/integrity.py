@@ -99,12 +99,14 @@ def role_orgs(user: JSON) -> list[str]:
 
 def find_dangling(endpoint: str, records: list[JSON], paths: Iterable[tuple[str, str, Getter]],
                   known: dict[str, AbstractSet[str]],
-                  columns: tuple[Sequence[tuple[Any, ...]], dict[str, int]] | None = None) -> list[Dangling]:
+                  columns: tuple[Sequence[tuple[Any, ...]], dict[str, int]] | None = None,
+                  named: Mapping[str, AbstractSet[str]] | None = None) -> list[Dangling]:
     """References of ``records`` (``(property path, target endpoint, getter)``) missing from ``known``.
 
     ``columns``: one row per record, worked out already (the enrollments' rows, :func:`enrollment_rows`), and
     for a ``one`` getter's path the position in each row of the sourcedId its reference names (``ref_id``'s,
-    or None).
+    or None). ``named``: for a path, every sourcedId its getter names in any of the records, worked out
+    already; when all are known, no record of that path dangles and the records are not walked.
     """
     out: list[Dangling] = []
     rows, positions = columns if columns is not None else ((), {})
@@ -112,6 +114,8 @@ def find_dangling(endpoint: str, records: list[JSON], paths: Iterable[tuple[str,
         group = Dangling(endpoint, path, target, len(records))
         ids = known[target]
         at = positions.get(path)
+        if named is not None and path in named and ids >= named[path]:
+            continue
         if at is not None and isinstance(getter, one):
             # the distinct sourcedIds named, gathered in C: when all are known (a conformant provider), no
             # record can dangle and the 150,000 rows are not walked one by one in Python
@@ -281,7 +285,8 @@ def check_user_references(oneroster: OneRosterSession) -> None:
     records = oneroster.collection("users").records
     groups = find_dangling("users", records, [("roles[].org", "orgs", role_orgs),
                                               ("primaryOrg", "orgs", one("primaryOrg")),
-                                              ("agents[]", "users", many("agents"))], known)
+                                              ("agents[]", "users", many("agents"))], known,
+                           named=role_orgs_named(Flat(oneroster), records))
     confirm(oneroster, groups, "users reference records that do not exist",
             "every user.roles[].org, user.primaryOrg and user.agents[] resolves")
 
@@ -626,6 +631,16 @@ def user_role_rows(flat: Flat) -> list[UserRoleRow]:
     """(sourcedId, its (role, org) pairs, status) of every user record with a sourcedId, in order, once per run."""
     rows: list[UserRoleRow] = _digested(flat, "users", "integrity.user-roles", _user_role_rows)
     return rows
+
+
+def role_orgs_named(flat: Flat, records: list[JSON]) -> dict[str, set[str]]:
+    """``find_dangling``'s ``named`` for the users' ``roles[].org``: every org their roles name, from the rows
+    worked out while reading (:func:`user_role_rows`, the pairs of :func:`role_orgs`). Only when every record
+    has a row (a record without a sourcedId has none): else nothing, and the records are walked."""
+    rows = user_role_rows(flat)
+    if len(rows) != len(records):
+        return {}
+    return {"roles[].org": {org for _, pairs, _ in rows for _, org in pairs if org}}
 
 
 def role_names(flat: Flat) -> dict[str, frozenset[str]]:
