@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from edcert.conformance.oneroster._fixtures import OneRosterSession
+from edcert.conformance.oneroster._fixtures import AHEAD_PER_CONNECTION, OneRosterSession
 from edcert.harness.session import RunState
 from edcert.sandbox import SandboxServer
 from tests.sandbox_run import sandbox_config
@@ -63,3 +63,14 @@ def test_a_count_larger_than_the_collection_still_reads_it_exactly() -> None:
     provider = Provider(claimed_total=2000)
     assert read(provider, 4) == RECORDS
     assert provider.offsets.count(0) == 1 and 450 in provider.offsets  # read on past the short page's end
+
+
+def test_a_wrong_count_costs_at_most_the_pages_asked_for_ahead() -> None:
+    # the count claims 200 pages; the collection ends on the fifth. Pages are asked for ahead of the reader
+    # (AHEAD_PER_CONNECTION per connection): those already asked for may go out, never the rest of the plan
+    provider = Provider(claimed_total=20_000)
+    assert read(provider, 4) == RECORDS
+    past_the_end = [offset for offset in provider.offsets if offset > len(RECORDS)]
+    assert 0 < len(past_the_end) <= 4 * AHEAD_PER_CONNECTION
+    assert len(set(provider.offsets)) == len(provider.offsets)  # and each page once
+    assert provider.most_in_flight <= 4

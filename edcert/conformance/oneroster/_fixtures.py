@@ -39,6 +39,7 @@ SCOPE_CORE = OR12_SCOPE_PREFIX + "roster-core.readonly"
 SCOPE_ROSTER = OR12_SCOPE_PREFIX + "roster.readonly"
 SCOPE_DEMOGRAPHICS = OR12_SCOPE_PREFIX + "roster-demographics.readonly"
 MAX_PAGES = 100_000
+AHEAD_PER_CONNECTION = 4  # pages of a collection asked for ahead of its reader, per connection (_ReadAhead)
 T = TypeVar("T")
 
 # The order in which the suite's checks first ask for the collections (the auth checks read classes and
@@ -370,6 +371,13 @@ class _ReadAhead:
     only overlaps the waiting. A page that comes back with fewer records than planned (a provider
     capping its page size) leaves the plan: what was asked ahead is dropped and reading goes on one
     page at a time. The rate limit holds for every request, whichever thread sends it.
+
+    Up to :data:`AHEAD_PER_CONNECTION` pages per connection are asked for ahead; the ``concurrency``
+    threads of the pool send them, so no more than ``concurrency`` are on the wire. Pages that came back
+    wait for the reader: while the checks hold the interpreter, the provider keeps answering instead of
+    waiting for the reader to ask again (with one page per connection, a large run was 7-8% slower). The
+    price: a provider whose ``X-Total-Count`` overstates its collection may be sent that many requests for
+    pages past its end (one per connection before).
     """
 
     def __init__(self, session: OneRosterSession, endpoint: str, limit: int) -> None:
@@ -386,7 +394,7 @@ class _ReadAhead:
             self._refill()
 
     def _refill(self) -> None:
-        while len(self.window) < self.width:
+        while len(self.window) < self.width * AHEAD_PER_CONNECTION:
             offset = next(self.planned, None)
             if offset is None:
                 return
