@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from edcert.conformance.oneroster._fixtures import AHEAD_PER_CONNECTION, OneRosterSession
+from edcert.harness.errors import Failure
 from edcert.harness.session import RunState
 from edcert.sandbox import SandboxServer
 from tests.sandbox_run import sandbox_config
@@ -18,8 +19,9 @@ RECORDS = [{"sourcedId": f"c-{i:03d}"} for i in range(450)]
 
 
 class Provider:
-    def __init__(self, claimed_total: int = len(RECORDS)) -> None:
+    def __init__(self, claimed_total: int = len(RECORDS), broken_at: int | None = None) -> None:
         self.claimed_total = claimed_total
+        self.broken_at = broken_at  # the offset whose page is an HTML error page
         self.in_flight = self.most_in_flight = 0
         self.offsets: list[int] = []
 
@@ -34,6 +36,8 @@ class Provider:
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
             await asyncio.sleep(0.05)
             self.in_flight -= 1
+            if offset == self.broken_at:
+                return Response("<html>oops</html>", media_type="text/html")
             return JSONResponse({"classes": RECORDS[offset:offset + limit]},
                                 headers={"X-Total-Count": str(self.claimed_total)})
 
@@ -74,3 +78,13 @@ def test_a_wrong_count_costs_at_most_the_pages_asked_for_ahead() -> None:
     assert 0 < len(past_the_end) <= 4 * AHEAD_PER_CONNECTION
     assert len(set(provider.offsets)) == len(provider.offsets)  # and each page once
     assert provider.most_in_flight <= 4
+
+
+def test_a_broken_page_read_ahead_fails_the_read_at_its_turn_with_its_evidence() -> None:
+    # the page at 200 comes back while the reader is still on earlier pages: the read fails on it at its turn,
+    # with that page as evidence
+    provider = Provider(broken_at=200)
+    with pytest.raises(Failure) as caught:
+        read(provider, 4)
+    assert caught.value.message == "GET /classes did not answer valid JSON (HTTP 200, HTML page)"
+    assert [ex.url.split("?")[1] for ex in caught.value.exchanges] == ["limit=100&offset=200"]
