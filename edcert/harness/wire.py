@@ -118,8 +118,8 @@ class WireTransport(httpx.BaseTransport):
                 response = self._exchange(conn, request.method, target, headers, body, timeouts)
             except _Stale:
                 # a kept-alive connection the server closed just before our request reached it: nothing of
-                # the request was answered, so it is sent again on a new connection (once: a new connection
-                # failing is the vendor's answer)
+                # the request was answered, so a GET is sent again on another connection (never a POST); a new
+                # connection failing so is the vendor's answer, not retried
                 conn.close()
                 if reused and request.method in SAFE_TO_RESEND:
                     continue
