@@ -119,11 +119,11 @@ def find_dangling(endpoint: str, records: list[JSON], paths: Iterable[tuple[str,
         if at is not None and isinstance(getter, one):
             # the distinct sourcedIds named, gathered in C: when all are known (a conformant provider), no
             # record can dangle and the 150,000 rows are not walked one by one in Python
-            named = set(map(itemgetter(at), rows))
-            named.discard(None)
+            distinct = set(map(itemgetter(at), rows))
+            distinct.discard(None)
             pending: list[tuple[int, JSON, list[str]]] = []
-            if not ids >= named:
-                missing = {x for x in named if x not in ids}
+            if not ids >= distinct:
+                missing = {x for x in distinct if x not in ids}
                 pending = [(i, records[i], [row[at]]) for i, row in enumerate(rows) if row[at] in missing]
         elif isinstance(getter, one):
             # one reference per record (150,000 enrollments, three properties each): the same test as
