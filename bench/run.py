@@ -66,6 +66,16 @@ def table(data: dict[str, Any]) -> str:
                     f"({top['switch_interval_s'] * 1000:g} ms; a plain script keeps Python's 5 ms; shown beside P1, "
                     f"not judged) | {top['edcert_wall_s']:.1f} s | {top['floor_same_interval_wall_s']:.1f} s "
                     f"(cpu {top['floor_same_interval_cpu_s']:.1f} s) | {top['p1_ratio_same_interval']:.2f}x | | |")
+    fresh = top.get("cold")
+    if fresh:
+        rows.append(f"| P1 (fresh process) | each side the first run of a new process, as `edcert run` runs once "
+                    f"(best of {len(fresh['samples']['edcert'])}; the process's first touch of its memory: "
+                    f"{fresh['edcert_faults']:,} page faults against {fresh['floor_faults']:,}; shown beside P1, not "
+                    f"judged) | {fresh['edcert_run_s']:.1f} s (cpu {fresh['edcert_cpu_s']:.1f} s; whole process "
+                    f"{fresh['edcert_process_s']:.1f} s) | {fresh['floor_run_s']:.1f} s (cpu "
+                    f"{fresh['floor_cpu_s']:.1f} s; whole process {fresh['floor_process_s']:.1f} s) | "
+                    f"{fresh['ratio']:.2f}x (whole process "
+                    f"{fresh['process_ratio']:.2f}x) | | |")
     net = e2e.get("p1_network", {}).get("run")
     if net:
         rows.append(f"| P1 (network) | same, every answer {net['latency_ms']} ms late (a vendor across a network; "

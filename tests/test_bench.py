@@ -93,3 +93,21 @@ def test_the_table_shows_the_least_p1_edcert_cpu_allows() -> None:
                            "p2": {"met": True}}}
     row = next(line for line in run.table(data).splitlines() if line.startswith("| P1 (edcert's CPU alone)"))
     assert "| cpu 12.0 s | 8.0 s | 1.50x |" in row
+
+
+def test_p1_in_fresh_processes_runs_both_sides_and_shows_beside_p1() -> None:
+    with _support.sandbox_process("small") as (base_url, _):
+        pages = [f"{base_url}{end_to_end.ROSTERING}orgs?limit={end_to_end.PAGE_SIZE}&offset=0"]
+        probes = [("POST", f"{base_url}/oauth/token", "")]
+        fresh = end_to_end.cold(base_url, pages, probes, repeats=1)
+    assert fresh["exit_code"] == 0  # the fresh edcert run certified the sandbox
+    assert [len(fresh["samples"][side]) for side in ("edcert", "floor")] == [1, 1]
+    for side in ("edcert", "floor"):
+        assert 0 < fresh[f"{side}_run_s"] < fresh[f"{side}_process_s"] and fresh[f"{side}_faults"] > 0
+    e2e_run = {"size": "small", "records_read": 10, "edcert_wall_s": 1.0, "edcert_cpu_s": 1.0, "floor_wall_s": 1.0,
+               "floor_cpu_s": 1.0, "concurrency": 4, "p1_ratio": 1.0, "p1_cpu_ratio": 1.0, "edcert_requests": 1,
+               "minimal_requests": 1, "minimal_pages": 1, "minimal_probes": 0, "p2_ratio": 1.0, "cold": fresh,
+               "sandbox_busy_during_edcert": 0.5, "sandbox_requests_per_cpu_s": 300.0, "sandbox_records_per_cpu_s": 30}
+    data = {"end_to_end": {"runs": {"small": e2e_run}, "p1": {"size": "small", "met": True}, "p2": {"met": True}}}
+    row = next(line for line in run.table(data).splitlines() if line.startswith("| P1 (fresh process)"))
+    assert f"| {fresh['ratio']:.2f}x (whole process {fresh['process_ratio']:.2f}x) |" in row
