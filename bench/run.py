@@ -7,6 +7,7 @@ table to the ``.md`` file beside it.
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from itertools import pairwise
 from typing import Any
@@ -22,7 +23,8 @@ def _pairs(run: dict[str, Any]) -> str:
     pairs = run.get("pair_ratios") or []
     if len(pairs) < 2:
         return ""
-    return f"; fastest of {len(pairs)} runs each, pairs {min(pairs):.2f}-{max(pairs):.2f}x"
+    return (f"; fastest of {len(pairs)} runs each, pairs {min(pairs):.2f}-{max(pairs):.2f}x "
+            f"(median {statistics.median(pairs):.2f}x)")
 
 
 def _yes(met: bool) -> str:

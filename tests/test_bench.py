@@ -111,3 +111,14 @@ def test_p1_in_fresh_processes_runs_both_sides_and_shows_beside_p1() -> None:
     data = {"end_to_end": {"runs": {"small": e2e_run}, "p1": {"size": "small", "met": True}, "p2": {"met": True}}}
     row = next(line for line in run.table(data).splitlines() if line.startswith("| P1 (fresh process)"))
     assert f"| {fresh['ratio']:.2f}x (whole process {fresh['process_ratio']:.2f}x) |" in row
+
+
+def test_p1_shows_the_spread_and_the_median_of_its_pairs() -> None:
+    e2e_run = {"size": "large", "records_read": 1000, "edcert_wall_s": 11.0, "edcert_cpu_s": 9.0,
+               "floor_wall_s": 10.0, "floor_cpu_s": 6.0, "concurrency": 4, "p1_ratio": 1.1, "p1_cpu_ratio": 1.5,
+               "pair_ratios": [1.1, 1.5, 1.3], "edcert_requests": 10, "minimal_requests": 10, "minimal_pages": 8,
+               "minimal_probes": 2, "p2_ratio": 1.0, "sandbox_busy_during_edcert": 0.5,
+               "sandbox_requests_per_cpu_s": 300.0, "sandbox_records_per_cpu_s": 30000}
+    data = {"end_to_end": {"runs": {"large": e2e_run}, "p1": {"size": "large", "met": True}, "p2": {"met": True}}}
+    row = next(line for line in run.table(data).splitlines() if line.startswith("| P1 |"))
+    assert "fastest of 3 runs each, pairs 1.10-1.50x (median 1.30x) |" in row
