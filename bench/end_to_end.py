@@ -121,7 +121,7 @@ def cold(base_url: str, pages: list[str], probes: list[Request], repeats: int = 
     """Edcert's run and the floor, each as the first thing a fresh process does (``edcert run`` runs once).
 
     The in-process repeats of P1 reuse memory the earlier runs touched; a fresh process touches its memory
-    for the first time, and on these virtual machines that costs 1-3 s per GiB. Shown beside P1, not judged.
+    for the first time, and on these virtual machines that costs 1-4 s per GiB. Shown beside P1, not judged.
     """
     samples: dict[str, list[dict[str, Any]]] = {"edcert": [], "floor": []}
     with tempfile.TemporaryDirectory(prefix="edcert-cold-") as tmp:
