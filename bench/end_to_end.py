@@ -137,10 +137,9 @@ def cold(base_url: str, pages: list[str], probes: list[Request], repeats: int = 
                     samples[side].append(json.load(f))
     best = {side: min(runs, key=lambda r: r["run_s"]) for side, runs in samples.items()}
     return {
-        "edcert_run_s": round(best["edcert"]["run_s"], 3), "edcert_cpu_s": round(best["edcert"]["cpu_s"], 3),
-        "edcert_process_s": round(best["edcert"]["process_s"], 3), "edcert_faults": best["edcert"]["faults"],
-        "floor_run_s": round(best["floor"]["run_s"], 3), "floor_cpu_s": round(best["floor"]["cpu_s"], 3),
-        "floor_process_s": round(best["floor"]["process_s"], 3), "floor_faults": best["floor"]["faults"],
+        **{f"{side}_{key}": round(fastest[key], 3)
+           for side, fastest in best.items() for key in ("run_s", "cpu_s", "process_s")},
+        **{f"{side}_faults": fastest["faults"] for side, fastest in best.items()},
         "ratio": ratio(best["edcert"]["run_s"], best["floor"]["run_s"]),
         "process_ratio": ratio(best["edcert"]["process_s"], best["floor"]["process_s"]),
         "exit_code": max(r["exit_code"] for r in samples["edcert"]),

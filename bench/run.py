@@ -76,8 +76,7 @@ def table(data: dict[str, Any]) -> str:
                     f"judged) | {fresh['edcert_run_s']:.1f} s (cpu {fresh['edcert_cpu_s']:.1f} s; whole process "
                     f"{fresh['edcert_process_s']:.1f} s) | {fresh['floor_run_s']:.1f} s (cpu "
                     f"{fresh['floor_cpu_s']:.1f} s; whole process {fresh['floor_process_s']:.1f} s) | "
-                    f"{fresh['ratio']:.2f}x (whole process "
-                    f"{fresh['process_ratio']:.2f}x) | | |")
+                    f"{fresh['ratio']:.2f}x (whole process {fresh['process_ratio']:.2f}x) | | |")
     net = e2e.get("p1_network", {}).get("run")
     if net:
         rows.append(f"| P1 (network) | same, every answer {net['latency_ms']} ms late (a vendor across a network; "

@@ -83,16 +83,20 @@ def test_a_timed_side_pays_for_the_garbage_it_leaves() -> None:
             gc.enable()
 
 
-def test_the_table_shows_the_least_p1_edcert_cpu_allows() -> None:
+def p1_table_row(prefix: str, **figures: object) -> str:
+    """The table's row starting with ``prefix``, for a large run with these figures (the rest made up)."""
     e2e_run = {"size": "large", "records_read": 1000, "edcert_wall_s": 15.0, "edcert_cpu_s": 12.0,
                "floor_wall_s": 8.0, "floor_cpu_s": 6.0, "concurrency": 4, "p1_ratio": 1.875, "p1_cpu_ratio": 2.0,
                "edcert_requests": 10, "minimal_requests": 10, "minimal_pages": 8, "minimal_probes": 2,
                "p2_ratio": 1.0, "sandbox_busy_during_edcert": 0.5, "sandbox_requests_per_cpu_s": 300.0,
-               "sandbox_records_per_cpu_s": 30000}
+               "sandbox_records_per_cpu_s": 30000, **figures}
     data = {"end_to_end": {"runs": {"large": e2e_run}, "p1": {"size": "large", "met": False},
                            "p2": {"met": True}}}
-    row = next(line for line in run.table(data).splitlines() if line.startswith("| P1 (edcert's CPU alone)"))
-    assert "| cpu 12.0 s | 8.0 s | 1.50x |" in row
+    return next(line for line in run.table(data).splitlines() if line.startswith(prefix))
+
+
+def test_the_table_shows_the_least_p1_edcert_cpu_allows() -> None:
+    assert "| cpu 12.0 s | 8.0 s | 1.50x |" in p1_table_row("| P1 (edcert's CPU alone)")
 
 
 def test_p1_in_fresh_processes_runs_both_sides_and_shows_beside_p1() -> None:
@@ -104,21 +108,10 @@ def test_p1_in_fresh_processes_runs_both_sides_and_shows_beside_p1() -> None:
     assert [len(fresh["samples"][side]) for side in ("edcert", "floor")] == [1, 1]
     for side in ("edcert", "floor"):
         assert 0 < fresh[f"{side}_run_s"] < fresh[f"{side}_process_s"] and fresh[f"{side}_faults"] > 0
-    e2e_run = {"size": "small", "records_read": 10, "edcert_wall_s": 1.0, "edcert_cpu_s": 1.0, "floor_wall_s": 1.0,
-               "floor_cpu_s": 1.0, "concurrency": 4, "p1_ratio": 1.0, "p1_cpu_ratio": 1.0, "edcert_requests": 1,
-               "minimal_requests": 1, "minimal_pages": 1, "minimal_probes": 0, "p2_ratio": 1.0, "cold": fresh,
-               "sandbox_busy_during_edcert": 0.5, "sandbox_requests_per_cpu_s": 300.0, "sandbox_records_per_cpu_s": 30}
-    data = {"end_to_end": {"runs": {"small": e2e_run}, "p1": {"size": "small", "met": True}, "p2": {"met": True}}}
-    row = next(line for line in run.table(data).splitlines() if line.startswith("| P1 (fresh process)"))
+    row = p1_table_row("| P1 (fresh process)", cold=fresh)
     assert f"| {fresh['ratio']:.2f}x (whole process {fresh['process_ratio']:.2f}x) |" in row
 
 
 def test_p1_shows_the_spread_and_the_median_of_its_pairs() -> None:
-    e2e_run = {"size": "large", "records_read": 1000, "edcert_wall_s": 11.0, "edcert_cpu_s": 9.0,
-               "floor_wall_s": 10.0, "floor_cpu_s": 6.0, "concurrency": 4, "p1_ratio": 1.1, "p1_cpu_ratio": 1.5,
-               "pair_ratios": [1.1, 1.5, 1.3], "edcert_requests": 10, "minimal_requests": 10, "minimal_pages": 8,
-               "minimal_probes": 2, "p2_ratio": 1.0, "sandbox_busy_during_edcert": 0.5,
-               "sandbox_requests_per_cpu_s": 300.0, "sandbox_records_per_cpu_s": 30000}
-    data = {"end_to_end": {"runs": {"large": e2e_run}, "p1": {"size": "large", "met": True}, "p2": {"met": True}}}
-    row = next(line for line in run.table(data).splitlines() if line.startswith("| P1 |"))
+    row = p1_table_row("| P1 |", pair_ratios=[1.1, 1.5, 1.3])
     assert "fastest of 3 runs each, pairs 1.10-1.50x (median 1.30x) |" in row
