@@ -3,8 +3,9 @@
 SIDE is ``edcert`` (``edcert.harness.runner.run`` with P1's configuration, as ``edcert run`` does it once per
 process) or ``floor`` (the plain httpx script on the minimal set in PLAN.json). OUT.json gets the run's wall and
 CPU time (``run_s``, ``cpu_s``, imports excluded), the whole process's (``process_s``, from before the imports),
-and the minor page faults the process took (``faults``): a process's first run touches fresh memory, which the
-in-process repeats of P1 reuse.
+the minor page faults the process took (``faults``: a process's first run touches fresh memory, which the
+in-process repeats of P1 reuse) and its peak memory (``peak_mb``, the largest resident set: what a district's
+machine needs for one run).
 """
 from __future__ import annotations
 
@@ -38,9 +39,10 @@ def main() -> None:
         code, wall, cpu = 0, low["wall_s"], low["cpu_s"]
     else:
         raise SystemExit(f"unknown side {side!r} (edcert or floor)")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     out.write_text(json.dumps({"side": side, "exit_code": code, "run_s": wall, "cpu_s": cpu,
                                "process_s": time.perf_counter() - STARTED,
-                               "faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt}))
+                               "faults": usage.ru_minflt, "peak_mb": usage.ru_maxrss / 1024}))  # KiB on Linux
 
 
 if __name__ == "__main__":

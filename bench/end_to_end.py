@@ -140,6 +140,7 @@ def cold(base_url: str, pages: list[str], probes: list[Request], repeats: int = 
         **{f"{side}_{key}": round(fastest[key], 3)
            for side, fastest in best.items() for key in ("run_s", "cpu_s", "process_s")},
         **{f"{side}_faults": fastest["faults"] for side, fastest in best.items()},
+        **{f"{side}_peak_mb": round(max(r["peak_mb"] for r in runs), 1) for side, runs in samples.items()},
         "ratio": ratio(best["edcert"]["run_s"], best["floor"]["run_s"]),
         "process_ratio": ratio(best["edcert"]["process_s"], best["floor"]["process_s"]),
         "exit_code": max(r["exit_code"] for r in samples["edcert"]),

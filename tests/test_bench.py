@@ -108,8 +108,23 @@ def test_p1_in_fresh_processes_runs_both_sides_and_shows_beside_p1() -> None:
     assert [len(fresh["samples"][side]) for side in ("edcert", "floor")] == [1, 1]
     for side in ("edcert", "floor"):
         assert 0 < fresh[f"{side}_run_s"] < fresh[f"{side}_process_s"] and fresh[f"{side}_faults"] > 0
+        # the largest resident set of a process that imported httpx at least (tens of MB), as measured
+        assert 20 < fresh[f"{side}_peak_mb"] == round(max(r["peak_mb"] for r in fresh["samples"][side]), 1) < 2000
     row = p1_table_row("| P1 (fresh process)", cold=fresh)
     assert f"| {fresh['ratio']:.2f}x (whole process {fresh['process_ratio']:.2f}x) |" in row
+
+
+def test_p6_shows_each_sizes_peak_memory_and_what_each_extra_record_holds() -> None:
+    def sized(size: str, records: int, edcert_mb: float, floor_mb: float) -> dict[str, object]:
+        return {"size": size, "records_read": records, "edcert_wall_s": 1.0, "edcert_cpu_s": 1.0,
+                "per_record_us": 1.0, "sandbox_busy_during_edcert": 0.5, "sandbox_requests_per_cpu_s": 300.0,
+                "sandbox_records_per_cpu_s": 30000, "cold": {"edcert_peak_mb": edcert_mb, "floor_peak_mb": floor_mb}}
+
+    runs = {"small": sized("small", 1000, 100.0, 60.0), "large": sized("large", 11_000, 120.0, 61.0)}
+    data = {"end_to_end": {"runs": runs, "p6": {"met": True, "largest_over_smallest": 1.0}}}
+    row = next(line for line in run.table(data).splitlines() if line.startswith("| P6 | peak memory"))
+    # 20 MB more for 10,000 more records: 2.0 KB each
+    assert "| small 100 MB, large 120 MB; each extra record small->large 2.0 KB | small 60 MB, large 61 MB |" in row
 
 
 def test_p1_shows_the_spread_and_the_median_of_its_pairs() -> None:
