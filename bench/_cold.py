@@ -4,8 +4,8 @@ SIDE is ``edcert`` (``edcert.harness.runner.run`` with P1's configuration, as ``
 process) or ``floor`` (the plain httpx script on the minimal set in PLAN.json). OUT.json gets the run's wall and
 CPU time (``run_s``, ``cpu_s``, imports excluded), the whole process's (``process_s``, from before the imports),
 the minor page faults the process took (``faults``: a process's first run touches fresh memory, which the
-in-process repeats of P1 reuse) and its peak memory (``peak_mb``, the largest resident set: what a district's
-machine needs for one run).
+in-process repeats of P1 reuse) and its peak memory (``peak_mb``, its own largest resident set, VmHWM: what a
+district's machine needs for one run; ``ru_maxrss`` would be at least the bench process's, inherited over exec).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path  # noqa: E402
 
 def main() -> None:
     side, base_url, plan, out = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
-    from bench._support import Timer
+    from bench._support import Timer, vmhwm_mb
 
     if side == "edcert":
         from bench.end_to_end import STANDARD, rostering_config
@@ -42,7 +42,7 @@ def main() -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     out.write_text(json.dumps({"side": side, "exit_code": code, "run_s": wall, "cpu_s": cpu,
                                "process_s": time.perf_counter() - STARTED,
-                               "faults": usage.ru_minflt, "peak_mb": usage.ru_maxrss / 1024}))  # KiB on Linux
+                               "faults": usage.ru_minflt, "peak_mb": vmhwm_mb()}))  # not ru_maxrss: the parent's
 
 
 if __name__ == "__main__":

@@ -100,16 +100,18 @@ def test_the_table_shows_the_least_p1_edcert_cpu_allows() -> None:
 
 
 def test_p1_in_fresh_processes_runs_both_sides_and_shows_beside_p1() -> None:
+    held = b"x" * (400 << 20)  # the bench's process holds a district when it starts the fresh ones
     with _support.sandbox_process("small") as (base_url, _):
         pages = [f"{base_url}{end_to_end.ROSTERING}orgs?limit={end_to_end.PAGE_SIZE}&offset=0"]
         probes = [("POST", f"{base_url}/oauth/token", "")]
         fresh = end_to_end.cold(base_url, pages, probes, repeats=1)
+    del held
     assert fresh["exit_code"] == 0  # the fresh edcert run certified the sandbox
     assert [len(fresh["samples"][side]) for side in ("edcert", "floor")] == [1, 1]
     for side in ("edcert", "floor"):
         assert 0 < fresh[f"{side}_run_s"] < fresh[f"{side}_process_s"] and fresh[f"{side}_faults"] > 0
-        # the largest resident set of a process that imported httpx at least (tens of MB), as measured
-        assert 20 < fresh[f"{side}_peak_mb"] == round(max(r["peak_mb"] for r in fresh["samples"][side]), 1) < 2000
+        # the fresh process's own largest resident set (it imported httpx: tens of MB), not its parent's 400 MB
+        assert 20 < fresh[f"{side}_peak_mb"] == round(max(r["peak_mb"] for r in fresh["samples"][side]), 1) < 300
     row = p1_table_row("| P1 (fresh process)", cold=fresh)
     assert f"| {fresh['ratio']:.2f}x (whole process {fresh['process_ratio']:.2f}x) |" in row
 
