@@ -122,13 +122,13 @@ def table(data: dict[str, Any]) -> str:
         steps = [f"{a['size']}->{b['size']} {marginal(a, b, 'edcert_wall_s'):,.0f} us wall, "
                  f"{marginal(a, b, 'edcert_cpu_s'):,.0f} us cpu" for a, b in pairwise(sizes)]
         rows.append(f"| P6 | cost of each extra record (marginal) | {'; '.join(steps)} | | | about constant | |")
-        fresh = {k: r["cold"] for k, r in runs.items() if r.get("cold") and "edcert_peak_mb" in r["cold"]}
-        if fresh:
+        by_size = {k: r["cold"] for k, r in runs.items() if r.get("cold") and "edcert_peak_mb" in r["cold"]}
+        if by_size:
             # edcert keeps every record until the run ends: what a district's machine needs grows with its roster
-            peaks = ", ".join(f"{k} {c['edcert_peak_mb']:,.0f} MB" for k, c in fresh.items())
-            floors = ", ".join(f"{k} {c['floor_peak_mb']:,.0f} MB" for k, c in fresh.items())
-            held = [f"{a}->{b} {(fresh[b]['edcert_peak_mb'] - fresh[a]['edcert_peak_mb']) * 1024 / extra:,.1f} KB"
-                    for a, b in pairwise(fresh) if (extra := runs[b]["records_read"] - runs[a]["records_read"]) > 0]
+            peaks = ", ".join(f"{k} {c['edcert_peak_mb']:,.0f} MB" for k, c in by_size.items())
+            floors = ", ".join(f"{k} {c['floor_peak_mb']:,.0f} MB" for k, c in by_size.items())
+            held = [f"{a}->{b} {(by_size[b]['edcert_peak_mb'] - by_size[a]['edcert_peak_mb']) * 1024 / extra:,.1f} KB"
+                    for a, b in pairwise(by_size) if (extra := runs[b]["records_read"] - runs[a]["records_read"]) > 0]
             rows.append(f"| P6 | peak memory of one run (a fresh process's largest resident set; shown, not judged) | "
                         f"{peaks}{'; each extra record ' + ', '.join(held) if held else ''} | {floors} | | | |")
     for name, r in runs.items():

@@ -83,14 +83,18 @@ def test_a_timed_side_pays_for_the_garbage_it_leaves() -> None:
             gc.enable()
 
 
+def made_up_run(**figures: object) -> dict[str, object]:
+    """An end-to-end run of the large district with these figures (the rest made up)."""
+    return {"size": "large", "records_read": 1000, "edcert_wall_s": 15.0, "edcert_cpu_s": 12.0,
+            "floor_wall_s": 8.0, "floor_cpu_s": 6.0, "concurrency": 4, "p1_ratio": 1.875, "p1_cpu_ratio": 2.0,
+            "edcert_requests": 10, "minimal_requests": 10, "minimal_pages": 8, "minimal_probes": 2,
+            "p2_ratio": 1.0, "sandbox_busy_during_edcert": 0.5, "sandbox_requests_per_cpu_s": 300.0,
+            "sandbox_records_per_cpu_s": 30000, "per_record_us": 1.0, **figures}
+
+
 def p1_table_row(prefix: str, **figures: object) -> str:
     """The table's row starting with ``prefix``, for a large run with these figures (the rest made up)."""
-    e2e_run = {"size": "large", "records_read": 1000, "edcert_wall_s": 15.0, "edcert_cpu_s": 12.0,
-               "floor_wall_s": 8.0, "floor_cpu_s": 6.0, "concurrency": 4, "p1_ratio": 1.875, "p1_cpu_ratio": 2.0,
-               "edcert_requests": 10, "minimal_requests": 10, "minimal_pages": 8, "minimal_probes": 2,
-               "p2_ratio": 1.0, "sandbox_busy_during_edcert": 0.5, "sandbox_requests_per_cpu_s": 300.0,
-               "sandbox_records_per_cpu_s": 30000, **figures}
-    data = {"end_to_end": {"runs": {"large": e2e_run}, "p1": {"size": "large", "met": False},
+    data = {"end_to_end": {"runs": {"large": made_up_run(**figures)}, "p1": {"size": "large", "met": False},
                            "p2": {"met": True}}}
     return next(line for line in run.table(data).splitlines() if line.startswith(prefix))
 
@@ -118,9 +122,8 @@ def test_p1_in_fresh_processes_runs_both_sides_and_shows_beside_p1() -> None:
 
 def test_p6_shows_each_sizes_peak_memory_and_what_each_extra_record_holds() -> None:
     def sized(size: str, records: int, edcert_mb: float, floor_mb: float) -> dict[str, object]:
-        return {"size": size, "records_read": records, "edcert_wall_s": 1.0, "edcert_cpu_s": 1.0,
-                "per_record_us": 1.0, "sandbox_busy_during_edcert": 0.5, "sandbox_requests_per_cpu_s": 300.0,
-                "sandbox_records_per_cpu_s": 30000, "cold": {"edcert_peak_mb": edcert_mb, "floor_peak_mb": floor_mb}}
+        return made_up_run(size=size, records_read=records,
+                           cold={"edcert_peak_mb": edcert_mb, "floor_peak_mb": floor_mb})
 
     runs = {"small": sized("small", 1000, 100.0, 60.0), "large": sized("large", 11_000, 120.0, 61.0)}
     data = {"end_to_end": {"runs": runs, "p6": {"met": True, "largest_over_smallest": 1.0}}}
