@@ -113,7 +113,12 @@ def rostering_config(base_url: str) -> VendorConfig:
 NETWORK_LATENCY_MS = 25  # a round trip to a vendor's cloud in the same region, give or take
 
 
-REPEATS = 5  # edcert and the floor, alternately: each figure is the least disturbed (smallest) of its runs
+# edcert and the floor, alternately: each figure is the least disturbed (smallest) of its runs. Fifteen since the
+# twelfth round (five before, three until the tenth): resampling the 25 large-district pairs of five earlier runs of
+# the same code, the ratio of the two fastest of 5 pairs each fell anywhere in 1.11-1.44x (5-95%), of 15 pairs in
+# 1.11-1.28x (bench/README.md, "Twelfth round"): with five, which run one read decided P1.
+REPEATS = 15
+QUICK_REPEATS = 3  # `python -m bench.run --quick`: a smoke test, its figures mean nothing
 COLD_REPEATS = 2  # the same, each side the first run of a fresh process (bench/_cold.py)
 
 
@@ -236,11 +241,11 @@ def measure(size: str, latency_ms: int = 0, repeats: int = REPEATS) -> dict[str,
     }
 
 
-def main(sizes: list[str]) -> dict[str, Any]:
+def main(sizes: list[str], repeats: int = REPEATS) -> dict[str, Any]:
     runs = {}
     for size in sizes:
         started = time.perf_counter()
-        runs[size] = measure(size)
+        runs[size] = measure(size, repeats=repeats)
         print(f"[{size}: {time.perf_counter() - started:.1f} s]", file=sys.stderr)
     figures: dict[str, Any] = {"runs": runs}
     top = runs.get("large") or runs[sizes[-1]]

@@ -145,7 +145,10 @@ def table(data: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> None:
     quick = "--quick" in argv
-    end_to_end.main(["small"] if quick else ["small", "medium", "large"])
+    if quick:
+        end_to_end.main(["small"], repeats=end_to_end.QUICK_REPEATS)
+    else:
+        end_to_end.main(["small", "medium", "large"])
     validation.main("small" if quick else "large")
     csv_stream.main(2_000 if quick else 1_000_000)
     politeness.main("small")

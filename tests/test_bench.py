@@ -135,3 +135,26 @@ def test_p6_shows_each_sizes_peak_memory_and_what_each_extra_record_holds() -> N
 def test_p1_shows_the_spread_and_the_median_of_its_pairs() -> None:
     row = p1_table_row("| P1 |", pair_ratios=[1.1, 1.5, 1.3])
     assert "fastest of 3 runs each, pairs 1.10-1.50x (median 1.30x) |" in row
+
+
+@pytest.mark.parametrize(("argv", "sizes", "repeats"), [
+    ([], ["small", "medium", "large"], end_to_end.REPEATS),
+    (["--quick"], ["small"], end_to_end.QUICK_REPEATS),
+])
+def test_the_full_run_takes_p1_from_fifteen_pairs_and_the_quick_one_from_three(
+        results: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], sizes: list[str], repeats: int) -> None:
+    asked: list[tuple[str, int, int]] = []
+
+    def measure(size: str, latency_ms: int = 0, repeats: int = end_to_end.REPEATS) -> dict[str, object]:
+        asked.append((size, latency_ms, repeats))
+        records = {"small": 1000, "medium": 5000, "large": 20_000}[size]
+        return made_up_run(size=size, latency_ms=latency_ms, records_read=records)
+
+    monkeypatch.setattr(end_to_end, "measure", measure)
+    for module in (validation, csv_stream, politeness):
+        monkeypatch.setattr(module, "main", lambda *args, **kwargs: None)
+    run.main(argv)
+    # every size at the run's repeats, then the largest once more across a network (one pair: network-bound)
+    assert asked == [(size, 0, repeats) for size in sizes] + [(sizes[-1], end_to_end.NETWORK_LATENCY_MS, 1)]
+    assert end_to_end.REPEATS == 15
+    assert "| P1 |" in results.with_suffix(".md").read_text()
