@@ -113,10 +113,10 @@ def rostering_config(base_url: str) -> VendorConfig:
 NETWORK_LATENCY_MS = 25  # a round trip to a vendor's cloud in the same region, give or take
 
 
-# edcert and the floor, alternately: each figure is the least disturbed (smallest) of its runs. Fifteen since the
-# twelfth round (five before, three until the tenth): resampling the 25 large-district pairs of five earlier runs of
-# the same code, the ratio of the two fastest of 5 pairs each fell anywhere in 1.11-1.44x (5-95%), of 15 pairs in
-# 1.11-1.28x (bench/README.md, "Twelfth round"): with five, which run one read decided P1.
+# edcert and the floor, alternately: each figure is the least disturbed (smallest) of its runs; every pair is kept.
+# Fifteen since the twelfth round (five before, three until the tenth): resampling the 25 large-district pairs of
+# five earlier runs of the same code put the fastest of 5 each anywhere in 1.11-1.44x (5-95%), of 15 in 1.11-1.28x.
+# The first run with fifteen still gave 1.47x against a median pair of 1.21x (bench/README.md, "Twelfth round").
 REPEATS = 15
 QUICK_REPEATS = 3  # `python -m bench.run --quick`: a smoke test, its figures mean nothing
 COLD_REPEATS = 2  # the same, each side the first run of a fresh process (bench/_cold.py)
