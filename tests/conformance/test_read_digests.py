@@ -234,3 +234,48 @@ def test_deep_nesting_decodes_or_fails_as_the_standard_library_does(depth: int) 
         return "decoded"
 
     assert outcome(decode_json) == outcome(json.loads)
+
+
+def test_a_subset_endpoint_is_read_untested_and_still_validated_record_by_record() -> None:
+    """/students lists users again: no data-model check judges it, so reading it skips the compiled test.
+
+    A check that did validate it would walk every record and find what the compiled test would have flagged.
+    """
+    from edcert.conformance.oneroster import data_model
+    from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, NOT_TESTED_ON_READ
+
+    # the checks that judge records never judge a subset endpoint: what reading skips, nothing reads
+    judged = {*data_model.CORE_COLLECTIONS, "demographics"}
+    assert NOT_TESTED_ON_READ.isdisjoint(judged)
+    assert {COLLECTION_KEYS[e] for e in NOT_TESTED_ON_READ} <= {COLLECTION_KEYS[e] for e in judged}
+    users = messy(4)["users"]
+    students = [u for u in users if "student" in json.dumps(u.get("roles"))]
+    data = {"users": users, "students": students}
+
+    def page(endpoint: str) -> Any:
+        async def answer(request: Request) -> Response:
+            limit, offset = int(request.query_params["limit"]), int(request.query_params["offset"])
+            return JSONResponse({"users": data[endpoint][offset:offset + limit]},
+                                headers={"X-Total-Count": str(len(data[endpoint]))})
+        return answer
+
+    async def token(request: Request) -> Response:
+        return JSONResponse({"access_token": "t", "token_type": "Bearer", "expires_in": 3600})
+
+    base = "/ims/oneroster/rostering/v1p2/"
+    app = Starlette(routes=[Route("/oauth/token", token, methods=["POST"]),
+                            *[Route(base + e, page(e)) for e in data]])
+    with SandboxServer(app) as server:
+        config = sandbox_config(server.base_url)
+        table = config.oneroster.model_copy(update={"page_size": 25})  # type: ignore[union-attr]
+        session = OneRosterSession(table, RunState(config))
+        try:
+            read_users, read_students = session.collection("users"), session.collection("students")
+            assert read_students.records == students and len(read_students.pages) > 1
+            assert read_users.tested is SHAPES["users"] and read_users.dirty
+            assert read_students.tested is None and read_students.dirty == []
+            walked = {i: found for i, r in enumerate(students) if (found := validate(r, SHAPES["students"]))}
+            assert walked, "the messy students have problems to find"
+            assert validated(session, "students")[1] == walked
+        finally:
+            session.close()

@@ -47,6 +47,12 @@ T = TypeVar("T")
 # endpoints that filter a core collection): the background read follows it, so what is asked first is read first.
 PREFETCH_ORDER = ("classes", "enrollments", "orgs", "academicSessions", "courses", "users", "demographics",
                   "gradingPeriods", "schools", "students", "teachers", "terms")
+# The subset endpoints: each lists some records of a flat collection (/students and /teachers of /users, /schools of
+# /orgs, /terms and /gradingPeriods of /academicSessions). The data-model checks judge the flat collections
+# (data_model.CORE_COLLECTIONS), never these, so their records are not put through the compiled clean test while
+# they are read (0.16-0.19 s of CPU for a large district's 44,000 students). A check that did validate one would
+# still be right: with nothing tested while reading, data_model.validated walks every record.
+NOT_TESTED_ON_READ = frozenset({"students", "teachers", "schools", "terms", "gradingPeriods"})
 # check id -> (the collection that check reads whole whatever happens, when it runs under a configuration):
 # filled by the checks as they are declared (operations.py). A collection is read in the background only when
 # one of these checks is in the run, so reading ahead never sends a request the run would not have sent.
@@ -276,7 +282,7 @@ class OneRosterSession:
         key = self.collection_keys[endpoint]
         limit = self.config.page_size
         out = Collection(endpoint=endpoint, key=key, records=[])
-        out.tested = getattr(self, "shapes", SHAPES).get(endpoint)
+        out.tested = None if endpoint in NOT_TESTED_ON_READ else getattr(self, "shapes", SHAPES).get(endpoint)
         clean = None if out.tested is None else clean_test(out.tested)
         digesters = tuple(DIGESTERS.get(endpoint, ()))
         out.digests = {digest_key: [] for digest_key, _ in digesters}  # complete from the first page on
