@@ -25,6 +25,7 @@ from edcert.conformance.oneroster._fixtures import DIGESTERS, OneRosterSession
 from edcert.conformance.oneroster.data_model import validated
 from edcert.conformance.oneroster.models import SHAPES, validate
 from edcert.fixtures.districts import gc_paused
+from edcert.harness.errors import Failure
 from edcert.harness.http import decode_json
 from edcert.harness.session import RunState
 from edcert.sandbox import SandboxServer
@@ -236,25 +237,32 @@ def test_deep_nesting_decodes_or_fails_as_the_standard_library_does(depth: int) 
     assert outcome(decode_json) == outcome(json.loads)
 
 
-def test_a_subset_endpoint_is_read_untested_and_still_validated_record_by_record() -> None:
-    """/students lists users again: no data-model check judges it, so reading it skips the compiled test.
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_a_subset_endpoint_keeps_its_pages_and_decodes_its_records_only_when_asked(seed: int) -> None:
+    """/students lists users again, and edcert's checks use its records once read only for one sourcedId to ask for.
 
-    A check that did validate it would walk every record and find what the compiled test would have flagged.
+    So reading it neither tests its records nor keeps them decoded: the sourcedId is worked out while reading (the
+    one a scan of the records picks), the pages' bodies are kept, and the records come back whole, decoded again,
+    for anything that asks (a district's own check), as the issues of a walk for a check that validated them.
     """
     from edcert.conformance.oneroster import data_model
-    from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, NOT_TESTED_ON_READ
+    from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, NOT_KEPT
 
-    # the checks that judge records never judge a subset endpoint: what reading skips, nothing reads
+    # edcert's checks that judge records never judge a subset endpoint; each subset's flat collection is judged
     judged = {*data_model.CORE_COLLECTIONS, "demographics"}
-    assert NOT_TESTED_ON_READ.isdisjoint(judged)
-    assert {COLLECTION_KEYS[e] for e in NOT_TESTED_ON_READ} <= {COLLECTION_KEYS[e] for e in judged}
-    users = messy(4)["users"]
+    assert NOT_KEPT.isdisjoint(judged)
+    assert {COLLECTION_KEYS[e] for e in NOT_KEPT} <= {COLLECTION_KEYS[e] for e in judged}
+    users = messy(seed)["users"]
+    for user in users[:30]:  # the first active student comes after inactive ones and ones without an id
+        user["status"] = "tobedeleted"
     students = [u for u in users if "student" in json.dumps(u.get("roles"))]
-    data = {"users": users, "students": students}
+    data = {"users": users, "students": students, "teachers": students[:60]}
 
     def page(endpoint: str) -> Any:
         async def answer(request: Request) -> Response:
             limit, offset = int(request.query_params["limit"]), int(request.query_params["offset"])
+            if endpoint == "teachers":
+                offset = 0  # the same page again and again: offset does not advance
             return JSONResponse({"users": data[endpoint][offset:offset + limit]},
                                 headers={"X-Total-Count": str(len(data[endpoint]))})
         return answer
@@ -271,11 +279,31 @@ def test_a_subset_endpoint_is_read_untested_and_still_validated_record_by_record
         session = OneRosterSession(table, RunState(config))
         try:
             read_users, read_students = session.collection("users"), session.collection("students")
-            assert read_students.records == students and len(read_students.pages) > 1
-            assert read_users.tested is SHAPES["users"] and read_users.dirty
-            assert read_students.tested is None and read_students.dirty == []
+            assert read_users.bodies is None and read_users.tested is SHAPES["users"] and read_users.dirty
+            assert read_students.tested is None and read_students.dirty == [] and len(read_students.pages) > 2
+            assert read_students.bodies is not None and len(read_students.bodies) == len(read_students.pages)
+            assert read_students.with_ids == sum(isinstance(s.get("sourcedId"), str) for s in students)
+            # the sourcedId a single-record check asks for: what a scan of the records picks
+            for read, records in ((read_users, users), (read_students, students)):
+                assert read.first_id == operations._first_id(records) is not None
+            assert operations._first_id(students) != students[0].get("sourcedId")  # not merely the first record
+            assert read_students.bodies is not None  # nothing above decoded the students again
+            # asked for, from two threads at once: the records, whole, the same list for both
+            got: list[Any] = []
+            askers = [threading.Thread(target=lambda: got.append(read_students.records)) for _ in range(2)]
+            for asker in askers:
+                asker.start()
+            for asker in askers:
+                asker.join()
+            assert got[0] is got[1] is read_students.records and read_students.bodies is None
+            assert read_students.records == students
+            expected_index = {s["sourcedId"]: s for s in students if isinstance(s.get("sourcedId"), str)}
+            assert read_students.by_id() == expected_index
             walked = {i: found for i, r in enumerate(students) if (found := validate(r, SHAPES["students"]))}
             assert walked, "the messy students have problems to find"
             assert validated(session, "students")[1] == walked
+            # not kept, still read page by page as a listing must be: a page of nothing new stops the read
+            with pytest.raises(Failure, match="only records already seen"):
+                session.collection("teachers")
         finally:
             session.close()
