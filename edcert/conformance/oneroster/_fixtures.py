@@ -5,7 +5,7 @@ import contextlib
 import contextvars
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -113,6 +113,20 @@ class Collection:
 
     def evidence(self) -> list[Exchange]:
         return self.pages[:1]
+
+
+def first_ids(records: Iterable[dict[str, Any]]) -> tuple[str | None, str | None]:
+    """(the first active record's sourcedId, the first record's), among records whose sourcedId is a non-empty
+    string; the scan stops at the first active one (then the second is whatever came before it, or it)."""
+    first = None
+    for record in records:
+        sid = record.get("sourcedId")
+        if isinstance(sid, str) and sid:
+            if first is None:
+                first = sid
+            if record.get("status") == "active":
+                return sid, first
+    return None, first
 
 
 _DECODING = threading.Lock()
@@ -349,14 +363,8 @@ class OneRosterSession:
                 out.with_ids += (len(ids) if len(ids) == len(records)
                                  else sum(isinstance(r.get("sourcedId"), str) for r in records))
                 if first_active is None:
-                    for record in records:
-                        sid = record.get("sourcedId")
-                        if isinstance(sid, str) and sid:
-                            if record.get("status") == "active":
-                                first_active = sid
-                                break
-                            if first_any is None:
-                                first_any = sid
+                    first_active, first_here = first_ids(records)
+                    first_any = first_any or first_here
                     out.first_id = first_any if first_active is None else first_active
                 if keep:
                     index.update(ids)  # by_id's index, built as it goes: the last record of a repeated id wins

@@ -30,6 +30,7 @@ from edcert.conformance.oneroster._fixtures import (
     SINGLE_KEYS,
     WHOLE_READS,
     OneRosterSession,
+    first_ids,
     page_records,
 )
 from edcert.conformance.oneroster.integrity import Flat, user_role_rows
@@ -133,15 +134,8 @@ def _ids(records: Iterable[Record]) -> _Listed:
 
 def _first_id(records: Iterable[Record]) -> str | None:
     """``_ids(records)[0]`` without listing them all: the first active record's sourcedId, else the first one."""
-    first = None
-    for record in records:
-        sid = record.get("sourcedId")
-        if isinstance(sid, str) and sid:
-            if record.get("status") == "active":
-                return sid
-            if first is None:
-                first = sid
-    return first
+    active, first = first_ids(records)
+    return first if active is None else active
 
 
 def _listed(oneroster: OneRosterSession, endpoint: str, purpose: str) -> _Listed:
