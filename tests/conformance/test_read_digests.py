@@ -14,6 +14,7 @@ import random
 import threading
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -307,3 +308,61 @@ def test_a_subset_endpoint_keeps_its_pages_and_decodes_its_records_only_when_ask
                 session.collection("teachers")
         finally:
             session.close()
+
+
+_SKIM_PAGES = {  # page bodies of a subset endpoint, and whether the skim itself takes them (else reading whole)
+    "messy": (json.dumps({"users": [{k: v for k, v in u.items() if k != "sourcedId"} if i % 7 == 3 else u
+                                    for i, u in enumerate(messy(4)["users"][:60])]}).encode(), True),
+    "not ASCII, UTF-8": ('{"users": [{"sourcedId": "é1", "givenName": "Zoë", "status": "active"}]}'.encode(), True),
+    "repeated keys": (b'{"users": [{"sourcedId": "a", "sourcedId": "b", "status": "x", "status": "active"}],'
+                      b' "users": [{"sourcedId": "c"}]}', True),
+    "odd values": (b'{"users": [{"sourcedId": 5, "status": ["active"], "n": 123456789012345678901234567890,'
+                   b' "f": 1e999}, {}]}', True),
+    "deep, skipped": (b'{"users": [{"sourcedId": "a", "n": ' + b"[" * 900 + b"]" * 900 + b"}]}", True),
+    "not UTF-8 in a value skipped": (b'{"users": [{"sourcedId": "a", "givenName": "\xff\xfe"}]}', False),
+    "not UTF-8 outside the records": (b'{"note": "\xc3", "users": []}', False),
+    "NaN skipped": (b'{"users": [{"sourcedId": "a", "score": NaN}]}', False),
+    "Infinity skipped": (b'{"users": [{"sourcedId": "a", "score": -Infinity}]}', False),
+    "byte-order mark": (b'\xef\xbb\xbf{"users": [{"sourcedId": "a"}]}', False),
+    "UTF-16": ('{"users": [{"sourcedId": "a"}]}'.encode("utf-16"), False),
+    "lone surrogate, skipped": (b'{"users": [{"sourcedId": "a", "n": "\\ud800"}]}', False),
+    "lone surrogate id": (b'{"users": [{"sourcedId": "\\udc00", "status": "active"}]}', False),
+    "a record not an object": (b'{"users": [{"sourcedId": "a"}, 1]}', False),
+    "records not a list": (b'{"users": null}', False),
+    "a list, then not": (b'{"users": [{"sourcedId": "a"}], "users": 5}', False),
+    "not, then a list": (b'{"users": 5, "users": [{"sourcedId": "a"}]}', False),
+    "no such key": (b'{"orgs": []}', False),
+    "not an object": (b'[{"sourcedId": "a"}]', False),
+    "trailing text": (b'{"users": []} and more', False),
+    "HTML": (b"<html><body>Sorry</body></html>", False),
+    "too deep, skipped": (b'{"users": [{"sourcedId": "a", "n": ' + b"[" * 5000 + b"]" * 5000 + b"}]}", False),
+}
+
+
+@pytest.mark.parametrize("status", [200, 500])
+@pytest.mark.parametrize("name", list(_SKIM_PAGES))
+def test_a_subset_page_skimmed_gives_what_reading_it_whole_gives(name: str, status: int,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subset endpoint's page (NOT_KEPT) is read for its records' sourcedIds and statuses only, with msgspec
+    skipping the rest; the verdict and what is read are exactly reading the page whole: each body either skims
+    to the same sourcedIds and statuses, or goes to the whole reading (and its failure, if any)."""
+    from edcert.conformance.oneroster import _fixtures
+    from edcert.conformance.oneroster._fixtures import page_records, skimmed_records
+
+    body, skims = _SKIM_PAGES[name]
+    response = httpx.Response(status, content=body)
+
+    def outcome(read: Any) -> Any:
+        try:
+            records = read(response, "users", "GET /x")
+            return [{"sourcedId": r.get("sourcedId"), "status": r.get("status")} for r in records]
+        except Failure as failure:
+            return ("failed", failure.message, failure.expected, failure.received)
+
+    whole = outcome(page_records)
+    wholes: list[Any] = []
+    monkeypatch.setattr(_fixtures, "page_records", lambda *a: wholes.append(a) or page_records(*a))
+    assert outcome(skimmed_records) == whole
+    assert bool(wholes) is not (skims and status == 200)  # the skim took it, or reading whole did
+    if skims and status == 200:
+        assert whole and any(r["sourcedId"] is not None for r in whole)  # a page with records to take

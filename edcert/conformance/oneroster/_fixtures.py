@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
+import msgspec
 import pytest
 from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749.parameters import prepare_token_request
@@ -53,7 +54,9 @@ PREFETCH_ORDER = ("classes", "enrollments", "orgs", "academicSessions", "courses
 # checks judge the flat collections (data_model.CORE_COLLECTIONS), the others pick from those. So their records are
 # neither put through the compiled clean test nor kept decoded: each page's body is kept instead and decoded again
 # the first time anything asks for ``records`` (a district's own check may: tests/test_end_to_end.py). For a large
-# district's 44,000 students: 0.16-0.19 s of CPU, and 33 MB of bodies held instead of 129 MB of records.
+# district's 44,000 students: 0.16-0.19 s of CPU, and 33 MB of bodies held instead of 129 MB of records. Nor are
+# their pages decoded whole while reading: msgspec takes each record's sourcedId and status and skips the rest
+# (skimmed_records: 35 ms instead of 235 ms or more for those students), the verdict on each page unchanged.
 NOT_KEPT = frozenset({"students", "teachers", "schools", "terms", "gradingPeriods"})
 # check id -> (the collection that check reads whole whatever happens, when it runs under a configuration):
 # filled by the checks as they are declared (operations.py). A collection is read in the background only when
@@ -346,7 +349,8 @@ class OneRosterSession:
                 ex = exchange_of(response)
                 if ex is not None:
                     out.pages.append(ex)
-                records = page_records(response, key, f"GET /{endpoint}")
+                records = (page_records(response, key, f"GET /{endpoint}") if keep or digesters
+                           else skimmed_records(response, key, f"GET /{endpoint}"))
                 total = response.headers.get("X-Total-Count")
                 out.total_counts.append(total)
                 ids = {r["sourcedId"]: r for r in records if isinstance(r.get("sourcedId"), str)}
@@ -500,6 +504,51 @@ def page_records(response: httpx.Response, key: str, what: str) -> list[dict[str
     if not all(isinstance(r, dict) for r in records):
         raise Failure(f"{what}: '{key}' holds something other than objects", exchanges=evidence)
     return records
+
+
+class _Skimmed(msgspec.Struct, gc=False):
+    """What reading a subset endpoint (NOT_KEPT) takes from a record: its sourcedId and status."""
+
+    sourcedId: Any = None
+    status: Any = None
+
+
+_SKIMMERS: dict[str, msgspec.json.Decoder[Any]] = {}
+
+
+def skimmed_records(response: httpx.Response, key: str, what: str) -> list[dict[str, Any]]:
+    """:func:`page_records` for a page whose records are not kept (NOT_KEPT): each record's sourcedId and status.
+
+    msgspec reads the page against ``{key: [{sourcedId, status}, ...]}``, parsing every other value without
+    building it (a large district's /students: 35 ms instead of 235-500 ms). The page is still judged whole:
+    anything the skim does not take exactly as the standard library would (a body that is not UTF-8 or not
+    JSON msgspec reads, NaN, a byte-order mark, a record that is not an object, a missing key) goes to
+    :func:`page_records`, so the verdict on every page is the one reading it whole gives.
+    """
+    content = response.content
+    if response.status_code == 200 and _utf8(content):
+        skimmer = _SKIMMERS.get(key)
+        if skimmer is None:
+            skimmer = _SKIMMERS[key] = msgspec.json.Decoder(
+                msgspec.defstruct("Page", [(key, list[_Skimmed])], gc=False))
+        try:
+            page = skimmer.decode(content)
+        except (msgspec.MsgspecError, RecursionError):
+            pass
+        else:
+            return [{"sourcedId": r.sourcedId, "status": r.status} for r in getattr(page, key)]
+    return page_records(response, key, what)
+
+
+def _utf8(content: bytes) -> bool:
+    """The skim parses the values it skips without decoding their text: the whole body must be UTF-8."""
+    if content.isascii():
+        return True
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")
