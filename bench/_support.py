@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -112,3 +113,15 @@ def save(section: str, figures: dict[str, Any]) -> None:
 
 def ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else float("inf")
+
+
+def median_pair(pairs: list[float]) -> float:
+    """The judged figure of a benchmark run in alternating pairs: the median of the pairs' ratios.
+
+    Each pair is edcert's run and the floor's right after it, side by side on the machine as it was then;
+    the median is the ratio of a typical pair, which one fast or slow stretch of this shared machine cannot
+    move. Until the thirteenth round each side's fastest run was judged instead: two runs minutes apart,
+    and the same code gave 1.11-1.47x by that rule where its median pairs gave 1.11-1.39x
+    (bench/README.md, "Thirteenth round").
+    """
+    return round(statistics.median(pairs), 3) if pairs else float("nan")

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from bench._support import ROOT, Timer, cpu_seconds, ratio, sandbox_process, save
+from bench._support import ROOT, Timer, cpu_seconds, median_pair, ratio, sandbox_process, save
 from edcert.conformance.oneroster._fixtures import COLLECTION_KEYS, SCOPE_CORE, SCOPE_DEMOGRAPHICS, SCOPE_ROSTER
 from edcert.harness.config import VendorConfig, parse_config
 from edcert.harness.runner import RUN_SWITCH_INTERVAL_S, run, switch_interval
@@ -113,10 +113,10 @@ def rostering_config(base_url: str) -> VendorConfig:
 NETWORK_LATENCY_MS = 25  # a round trip to a vendor's cloud in the same region, give or take
 
 
-# edcert and the floor, alternately: each figure is the least disturbed (smallest) of its runs; every pair is kept.
-# Fifteen since the twelfth round (five before, three until the tenth): resampling the 25 large-district pairs of
-# five earlier runs of the same code put the fastest of 5 each anywhere in 1.11-1.44x (5-95%), of 15 in 1.11-1.28x.
-# The first run with fifteen still gave 1.47x against a median pair of 1.21x (bench/README.md, "Twelfth round").
+# edcert and the floor, alternately, fifteen pairs: P1 is the median of the pairs' ratios (median_pair; since the
+# thirteenth round: each side's fastest run until then), and every pair is kept. Fifteen since the twelfth round
+# (five before, three until the tenth): the first run with fifteen gave 1.47x by the fastest of each side against a
+# median pair of 1.21x, 12 of its 15 pairs within 1.3x (bench/README.md, "Twelfth round" and "Thirteenth round").
 REPEATS = 15
 QUICK_REPEATS = 3  # `python -m bench.run --quick`: a smoke test, its figures mean nothing
 COLD_REPEATS = 2  # the same, each side the first run of a fresh process (bench/_cold.py)
@@ -158,7 +158,8 @@ def measure(size: str, latency_ms: int = 0, repeats: int = REPEATS) -> dict[str,
     """P1, P2 and the sandbox's figures for one size: edcert's run and the floor, ``repeats`` times each, alternately.
 
     This machine's speed drifts by a factor of two within minutes (the same run: 12 s of CPU, then 15 s),
-    so each side's figure is its smallest, as ``timeit`` and P3 take them; every pair is kept in ``samples``.
+    so P1 is the median of the side-by-side pairs (each side's fastest run is shown too); every pair is kept in
+    ``samples``.
     """
     edcert: list[dict[str, float]] = []
     floors: list[dict[str, Any]] = []
@@ -198,6 +199,8 @@ def measure(size: str, latency_ms: int = 0, repeats: int = REPEATS) -> dict[str,
     records = sum(totals.values())
     duplicates = sum(n - 1 for n in Counter(r for r in result.requests if r[0] == "GET").values() if n > 1)
     pair_ratios = sorted(ratio(e["wall_s"], f["wall_s"]) for e, f in zip(edcert, floors, strict=True))
+    # the floor with edcert's switch interval ran right after each floor: its pairs, as P1's
+    tuned_pairs = sorted(ratio(e["wall_s"], t["wall_s"]) for e, t in zip(edcert, tuned, strict=True))
     return {
         "size": size,
         "records_read": records,
@@ -217,12 +220,13 @@ def measure(size: str, latency_ms: int = 0, repeats: int = REPEATS) -> dict[str,
         "p1_cpu_ratio": ratio(cpu, floor_cpu),
         "sandbox_busy_during_floor": ratio(low["sandbox_cpu_s"], low["wall_s"]),
         "floor_requests": low["requests"],
-        "p1_ratio": ratio(best["wall_s"], low["wall_s"]),
+        "p1_ratio": median_pair(pair_ratios),  # the judged figure: the median pair
+        "p1_fastest_ratio": ratio(best["wall_s"], low["wall_s"]),  # each side's fastest run (judged until round 13)
         "switch_interval_s": RUN_SWITCH_INTERVAL_S,
         "floor_same_interval_wall_s": round(low_tuned["wall_s"], 3),
         "floor_same_interval_cpu_s": round(min(f["cpu_s"] for f in tuned), 3),
         "floor_same_interval_samples": [round(f["wall_s"], 3) for f in tuned],
-        "p1_ratio_same_interval": ratio(best["wall_s"], low_tuned["wall_s"]),
+        "p1_ratio_same_interval": median_pair(tuned_pairs),
         "edcert_requests": len(result.requests),
         "minimal_requests": minimal,
         "minimal_pages": len(pages),
@@ -249,7 +253,8 @@ def main(sizes: list[str], repeats: int = REPEATS) -> dict[str, Any]:
         print(f"[{size}: {time.perf_counter() - started:.1f} s]", file=sys.stderr)
     figures: dict[str, Any] = {"runs": runs}
     top = runs.get("large") or runs[sizes[-1]]
-    figures["p1"] = {"size": top["size"], "ratio": top["p1_ratio"], "target": 1.3, "met": top["p1_ratio"] <= 1.3}
+    figures["p1"] = {"size": top["size"], "ratio": top["p1_ratio"], "rule": "the median of the side-by-side pairs",
+                     "fastest_ratio": top.get("p1_fastest_ratio"), "target": 1.3, "met": top["p1_ratio"] <= 1.3}
     figures["p2"] = {"size": top["size"], "ratio": top["p2_ratio"], "target": 1.05, "met": top["p2_ratio"] <= 1.05}
     # P1 again with a network between edcert and the vendor: the same run and the same floor, every answer
     # NETWORK_LATENCY_MS late. Shown beside P1, never instead of it: P1 is judged on loopback, where the floor
