@@ -240,3 +240,81 @@ def vendor_client() -> Iterator[VendorClient]:
         yield vendor
     finally:
         vendor.close()
+
+
+def test_the_answers_begin_is_the_standard_librarys_but_for_the_header_parser() -> None:
+    """``_Response.begin`` is a copy of the running Python's: were a Python to change it, this fails."""
+    import http.client
+    import inspect
+    import textwrap
+
+    from edcert.harness.wire import _Response
+
+    ours = textwrap.dedent(inspect.getsource(_Response.begin)).replace("  # type: ignore[no-untyped-def]", "")
+    assert ours.count("_parse_headers(self.fp)") == 1
+    assert ours.replace("_parse_headers(self.fp)", "parse_headers(self.fp)") == \
+        textwrap.dedent(inspect.getsource(http.client.HTTPResponse.begin))
+
+
+_HEADERS = {  # header blocks as a vendor might send them, and whether each is plain (read without the email parser)
+    "a page's": (b"date: Sun, 29 Nov 2026 22:00:00 GMT\r\nserver: uvicorn\r\ncontent-length: 75\r\n"
+                 b"content-type: application/json\r\nX-Total-Count: 150191 \r\nLink: <http://h/x?offset=1>; "
+                 b'rel="next"\r\n\r\n', True),
+    "repeated names, odd spacing": (b"Set-Cookie: a=1\r\nset-cookie:b=2\r\nX-A:\t \tv\t \r\nX-Empty:\r\n\r\n", True),
+    "bare line ends, latin-1": (b"X-Name: Zo\xeb\nContent-Length: 2\n\n", True),
+    "none": (b"\r\n", True),
+    "the connection's end before a blank line": (b"X-A: 1\r\nX-B: 2\r\n", True),
+    "a folded value": (b"X-A: one\r\n two\r\n\tthree\r\nX-B: 2\r\n\r\n", False),
+    "a line that is not a header": (b"X-A: 1\r\nnot a header\r\nX-B: 2\r\n\r\n", False),
+    "a space in a name": (b"X-A: 1\r\nBad Name: 2\r\nX-B: 3\r\n\r\n", False),
+    "a bare carriage return": (b"X-A: 1\rX-B: 2\r\nX-C: 3\r\n\r\n", False),
+    "a first line From": (b"From nobody Mon Jan 1\r\nX-A: 1\r\n\r\n", False),
+    "an empty name": (b": v\r\nX-A: 1\r\n\r\n", False),
+    "a continuation first": (b" leading\r\nX-A: 1\r\n\r\n", False),
+    "a NUL and a DEL": (b"X-A: a\x00b\x7f\r\n\r\n", True),
+}
+
+
+@pytest.mark.parametrize("name", list(_HEADERS))
+def test_a_header_reads_as_the_standard_library_reads_it(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import email.parser
+    import http.client
+    import io
+
+    from edcert.harness import wire
+
+    block, plain = _HEADERS[name]
+    if block == b"\r\n" or block.endswith((b"\n\r\n", b"\n\n")):
+        block += b"BODY"  # after the blank line, what the body reader is to read
+    their_fp = io.BytesIO(block)
+    theirs = http.client.parse_headers(their_fp)
+    parsed: list[str] = []
+
+    class Parser(email.parser.Parser):
+        def parsestr(self, text: str, headersonly: bool = False) -> object:
+            parsed.append(text)
+            return super().parsestr(text, headersonly)
+
+    monkeypatch.setattr(wire.email.parser, "Parser", Parser)
+    fp = io.BytesIO(block)
+    ours = wire._parse_headers(fp)
+    assert fp.read() == their_fp.read()  # the same bytes read (the body left for the body)
+    assert type(ours) is type(theirs) and ours.items() == theirs.items()
+    for key in {k.lower() for k in theirs} | {"content-length", "missing"}:
+        assert ours.get(key) == theirs.get(key) and ours.get_all(key) == theirs.get_all(key)
+    assert (not parsed) is plain  # plain lines split here; anything else by the email parser
+
+
+@pytest.mark.parametrize("block", [b"X-A: " + b"a" * 70_000 + b"\r\n\r\n",
+                                   b"".join(b"X-%d: 1\r\n" % i for i in range(101)) + b"\r\n"])
+def test_a_header_past_the_standard_librarys_limits_is_refused_as_it_refuses_it(block: bytes) -> None:
+    import http.client
+    import io
+
+    from edcert.harness import wire
+
+    with pytest.raises(http.client.HTTPException) as theirs:
+        http.client.parse_headers(io.BytesIO(block))
+    with pytest.raises(http.client.HTTPException) as ours:
+        wire._parse_headers(io.BytesIO(block))
+    assert type(ours.value) is type(theirs.value) and str(ours.value) == str(theirs.value)
