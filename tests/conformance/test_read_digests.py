@@ -80,15 +80,19 @@ def messy(seed: int) -> dict[str, list[dict[str, Any]]]:
     return {"enrollments": enrollments, "users": users}
 
 
-def provider(data: dict[str, list[dict[str, Any]]]) -> Starlette:
+def provider(data: dict[str, list[dict[str, Any]]], keys: dict[str, str] | None = None,
+             stuck: frozenset[str] = frozenset()) -> Starlette:
+    """Each endpoint of ``data`` paged with limit and offset, its records under ``keys[endpoint]`` (else its name);
+    an endpoint in ``stuck`` answers its first page whatever the offset (paging that does not advance)."""
     async def token(request: Request) -> Response:
         return JSONResponse({"access_token": "t", "token_type": "Bearer", "expires_in": 3600})
 
     def listing(endpoint: str) -> Any:
         async def page(request: Request) -> Response:
             limit, offset = int(request.query_params["limit"]), int(request.query_params["offset"])
+            offset = 0 if endpoint in stuck else offset
             records = data[endpoint]
-            return JSONResponse({endpoint: records[offset:offset + limit]},
+            return JSONResponse({(keys or {}).get(endpoint, endpoint): records[offset:offset + limit]},
                                 headers={"X-Total-Count": str(len(records))})
         return page
 
@@ -258,22 +262,8 @@ def test_a_subset_endpoint_keeps_its_pages_and_decodes_its_records_only_when_ask
         user["status"] = "tobedeleted"
     students = [u for u in users if "student" in json.dumps(u.get("roles"))]
     data = {"users": users, "students": students, "teachers": students[:60]}
-
-    def page(endpoint: str) -> Any:
-        async def answer(request: Request) -> Response:
-            limit, offset = int(request.query_params["limit"]), int(request.query_params["offset"])
-            if endpoint == "teachers":
-                offset = 0  # the same page again and again: offset does not advance
-            return JSONResponse({"users": data[endpoint][offset:offset + limit]},
-                                headers={"X-Total-Count": str(len(data[endpoint]))})
-        return answer
-
-    async def token(request: Request) -> Response:
-        return JSONResponse({"access_token": "t", "token_type": "Bearer", "expires_in": 3600})
-
-    base = "/ims/oneroster/rostering/v1p2/"
-    app = Starlette(routes=[Route("/oauth/token", token, methods=["POST"]),
-                            *[Route(base + e, page(e)) for e in data]])
+    # /teachers answers the same page again and again: offset does not advance
+    app = provider(data, keys=dict.fromkeys(data, "users"), stuck=frozenset({"teachers"}))
     with SandboxServer(app) as server:
         config = sandbox_config(server.base_url)
         table = config.oneroster.model_copy(update={"page_size": 25})  # type: ignore[union-attr]
